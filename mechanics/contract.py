@@ -1,0 +1,525 @@
+"""The figure asset contract, version 1: what the engine writes and the article reads.
+
+Every figure lives in ``assets/figures/<name>/``: one ``figure.json`` plus the image
+files it names (sprites and, for attribution, the photo). ``manifest.json`` in the
+same folder belongs to build.py's cache and is not part of this contract.
+``validate_figure(name, figure_dir)`` checks a figure against everything below and
+raises ``ContractError`` naming the figure and the field path, e.g.::
+
+    figure 'eye_detector': views.branch.positive.cells has 24 cells, expected 25 (window 5x5)
+
+Field paths are dotted, with ``[i]`` for list items and ``.key`` for object keys.
+Validation reads only figure.json and the image headers (never pixel data), imports
+neither TensorFlow nor Lucid, and takes milliseconds.
+
+Sprites
+-------
+A sprite is one image file holding a grid of square tiles::
+
+    "sprites": {"branch_pos": {"file": "branch_pos.jpg", "tile": 96, "columns": 5, "count": 25}}
+
+- ``file``: a plain file name in the figure folder (no directories), ending in
+  ``.jpg``/``.jpeg``, ``.png`` or ``.webp``; its content must be of that format.
+- ``tile``: tile side in pixels; ``columns``: tiles per row; ``count``: number of tiles.
+- Tile ``i`` sits at pixel ``x = (i % columns) * tile``, ``y = (i // columns) * tile``.
+- The image must be exactly ``columns * tile`` wide and ``ceil(count / columns) * tile``
+  high; unused tiles of the last row are padding.
+- For the grid of a window the engine uses ``columns = window width`` and row-major
+  order, so the sprite file itself is the grid picture. The diagrams show it as-is
+  when JavaScript is off.
+- Sprites are grouped: one file per grid, per layer chunk of a gallery, and so on.
+  There is never one file per item, so a page makes few requests and can lazy-load.
+
+Format and quality. Feature visualizations and photos are photographic (smooth
+gradients and fine texture, no flat areas), so their sprites are JPEG at quality 85
+(4:2:0 chroma subsampling, Pillow's default). Measured on a natural photo cut into a
+5x5 grid of 96 px tiles: JPEG q85 is 47 kB for the whole grid, PNG 360 kB (7.6 times
+larger), WebP q85 33 kB. Going down to q75 saves only a fifth of the bytes, too
+little to pay for softer fine texture, which is what feature visualizations show.
+They carry more high-frequency detail than photos and come out somewhat larger. PNG is for
+non-photographic pictures only (flat colours, line art); WebP is allowed where every
+target browser has it.
+
+An image reference, anywhere in figure.json, is ``{"sprite": "<sprite_id>", "index": i}``,
+with ``sprite`` a key of ``sprites`` and ``0 <= i < count``.
+
+Numbers
+-------
+Every number must be finite: NaN and Infinity are rejected wherever they occur,
+including inside ``params``. Integers (channels, indices, sizes) must be JSON
+integers, not floats and not booleans. A ``weight`` of a cell is in [0, 1].
+Keys that the contract does not name are allowed and ignored, so the engine can
+add fields without breaking older readers.
+
+Common top-level fields (every kind)
+------------------------------------
+- ``contract``: 1
+- ``kind``: one of ``KINDS``
+- ``figure``: the figure name; equals the folder name
+- ``model`` (e.g. ``"efficientnet_lite0"``), ``model_label`` (e.g. ``"EfficientNet-Lite0"``)
+- ``engine_version``: str; ``input_hash``: str
+- ``params``: object, free-form (steps, size, objective, seed, ...)
+- ``sprites``: object of sprites, as above, non-empty
+- ``summary``: one plain-text sentence naming model, layer, unit, objective and
+  steps; the builder may use it in captions and as the fallback image's alt text
+
+Shared shapes
+-------------
+- TARGET: ``{"layer": str, "channel": int >= 0, "position": [y, x] or null, "label": str}``;
+  ``position`` null means the whole channel (the mean over positions).
+- WINDOW: ``{"height": h, "width": w}``, integers >= 1.
+- TOP_CHANNEL: ``{"channel": int >= 0, "weight": float, "image": image ref or null}``.
+- CELL: ``{"row": r, "col": c, "offset": [dy, dx], "norm": float >= 0,
+  "weight": float in [0, 1], "image": image ref, "top_channels": [TOP_CHANNEL, ...]}``
+  with 0 to 8 top channels. ``weight`` is ``norm / max norm`` of its list of cells
+  (0 when every norm is 0); it drives the cell's emphasis. ``offset`` is the
+  position relative to the target's position, in integers.
+- A list of cells for a window h x w has exactly ``h * w`` items in row-major
+  order: item ``i`` has ``row == i // w`` and ``col == i % w``.
+
+kind = "decomposition_grid"
+---------------------------
+- ``target``: TARGET; ``prev_layer``: str
+- ``mode``: ``"expanded"`` | ``"gradient"`` | ``"optimized"``
+- ``window``: WINDOW; ``unit_image``: image ref (the target unit's own visualization)
+- ``views``: object whose keys are a non-empty subset of ``"branch"``, ``"skip"``,
+  ``"full"`` (branch and skip only for residual blocks); each view is
+  ``{"positive": PART, "negative": PART}`` and each PART is ``{"cells": [CELL, ...]}``
+  over the window.
+
+kind = "attribution_explorer"
+-----------------------------
+- ``photo``: ``{"file": str, "width": W, "height": H}``; the file exists in the figure
+  folder and has exactly that pixel size.
+- ``layer``: str; ``grid``: ``{"height": gh, "width": gw}`` (the layer's spatial size)
+- ``targets``: ``[{"id": str, "label": str}, ...]``, at least one, unique ids
+  (e.g. ``"logit:285"``)
+- ``methods``: ``[{"id": str, "label": str}, ...]``, at least one, unique ids
+  (e.g. ``"gradxact"``, ``"ig"``)
+- ``results``: ``{target_id: {method_id: RESULT}}`` for every target and every method,
+  and no others. RESULT is:
+
+  - ``saliency``: gh x gw nested list of floats: the scalar map, summed over channels
+  - ``cells``: gh * gw cells ``{"row", "col", "norm" >= 0, "weight" in [0, 1], "image"}``,
+    row-major; ``image`` visualizes that position's attribution vector
+  - ``completeness``: ``{"target_delta", "attribution_sum", "gap", "ratio"}``, floats:
+    the target's change against the baseline, the sum of the attributions, their
+    difference and ``attribution_sum / target_delta``
+
+kind = "factor_view"
+--------------------
+- ``target``, ``prev_layer``, ``window``, ``unit_image`` as in decomposition_grid
+- ``factors``: at least one ``{"color": "#rrggbb", "map": h x w nested list of floats in
+  [0, 1], "image": image ref, "top_channels": [TOP_CHANNEL, ...]}``; ``map`` is where the
+  factor acts in the window, ``image`` visualizes its channel direction.
+
+kind = "objective_comparison"
+-----------------------------
+- ``target``: TARGET
+- ``panels``: at least two, unique ids: ``{"id": str, "label": str,
+  "objective": "neuron" | "channel", "direction": "dot" | "cossim", "value": float,
+  "unit_image": image ref, "window": WINDOW or null, "cells": [CELL, ...]}``;
+  ``value`` is the final objective value. ``cells`` is either empty or covers the
+  window; with ``window`` null it is empty.
+
+kind = "gallery"
+----------------
+- ``items``: at least one, unique ids: ``{"id": str, "model": str, "model_label": str,
+  "layer": str, "channel": int >= 0, "label": str, "unit_image": image ref,
+  "window": WINDOW, "cells": [{"row", "col", "norm" >= 0, "weight" in [0, 1], "image"}, ...]}``
+  with ``h * w`` cells, row-major. The article's gallery shows at least 64 items from
+  at least 3 layers; the contract itself does not fix a minimum beyond one.
+
+How the diagrams read a figure
+------------------------------
+The partial ``article/templates/diagrams/<kind>.html`` embeds the validated
+figure.json in the page, inside the component element, as
+``<script type="application/json">`` (Jinja's ``tojson``, which escapes ``<``, ``>``
+and ``&``), so a diagram needs no extra request before it becomes interactive. Image
+files are addressed relative to the ``asset_url`` prefix the builder passes, so the
+site works under any base path.
+"""
+
+import json
+import math
+import re
+from pathlib import Path
+
+from PIL import Image, UnidentifiedImageError
+
+from mechanics.errors import BadInput
+
+CONTRACT_VERSION = 1
+KINDS = ("decomposition_grid", "attribution_explorer", "factor_view", "objective_comparison", "gallery")
+VIEW_NAMES = ("branch", "skip", "full")
+MODES = ("expanded", "gradient", "optimized")
+MAX_TOP_CHANNELS = 8
+# File extension -> the format PIL must detect in the file's header.
+IMAGE_FORMATS = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP"}
+# Slack for weight == norm / max norm, so rounding in the engine's JSON writer passes.
+WEIGHT_TOLERANCE = 1e-3
+_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
+
+
+class ContractError(BadInput):
+    """A figure's data breaks the asset contract; the message names figure and field."""
+
+
+class _Checker:
+    """Checks one figure; every failure goes through fail() so it names figure and field."""
+
+    def __init__(self, name, figure_dir):
+        self.name = name
+        self.dir = figure_dir
+        self.sprites = {}
+
+    def fail(self, path, problem):
+        where = f"{path} " if path else ""
+        raise ContractError(f"figure {self.name!r}: {where}{problem}")
+
+    # -- primitive shapes ---------------------------------------------------------
+
+    def field(self, obj, key, path):
+        if not isinstance(obj, dict):
+            self.fail(path, f"must be an object, got {_type_name(obj)}")
+        if key not in obj:
+            self.fail(_join(path, key), "is missing")
+        return obj[key]
+
+    def obj(self, value, path):
+        if not isinstance(value, dict):
+            self.fail(path, f"must be an object, got {_type_name(value)}")
+        return value
+
+    def lst(self, value, path, min_len=0, max_len=None):
+        if not isinstance(value, list):
+            self.fail(path, f"must be a list, got {_type_name(value)}")
+        if len(value) < min_len:
+            self.fail(path, f"has {len(value)} items, expected at least {min_len}")
+        if max_len is not None and len(value) > max_len:
+            self.fail(path, f"has {len(value)} items, expected at most {max_len}")
+        return value
+
+    def string(self, value, path, nonempty=True):
+        if not isinstance(value, str):
+            self.fail(path, f"must be a string, got {_type_name(value)}")
+        if nonempty and not value.strip():
+            self.fail(path, "must not be empty")
+        return value
+
+    def integer(self, value, path, minimum=None):
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.fail(path, f"must be an integer, got {_json_repr(value)}")
+        if minimum is not None and value < minimum:
+            self.fail(path, f"is {value}, expected >= {minimum}")
+        return value
+
+    def number(self, value, path, low=None, high=None):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            self.fail(path, f"must be a number, got {_json_repr(value)}")
+        if not math.isfinite(value):
+            self.fail(path, f"is {value}, expected a finite number")
+        if low is not None and value < low or high is not None and value > high:
+            bounds = f"[{low}, {high}]" if high is not None else f">= {low}"
+            self.fail(path, f"is {value}, expected {'in ' if high is not None else ''}{bounds}")
+        return value
+
+    def choice(self, value, path, choices):
+        if value not in choices:
+            self.fail(path, f"is {_json_repr(value)}, expected one of {', '.join(map(repr, choices))}")
+        return value
+
+    def unique_ids(self, items, path):
+        seen = set()
+        for i, item in enumerate(items):
+            ident = self.string(self.field(item, "id", f"{path}[{i}]"), f"{path}[{i}].id")
+            if ident in seen:
+                self.fail(f"{path}[{i}].id", f"repeats id {ident!r}")
+            seen.add(ident)
+        return [item["id"] for item in items]
+
+    def nested_map(self, value, path, height, width, low=None, high=None):
+        rows = self.lst(value, path)
+        if len(rows) != height:
+            self.fail(path, f"has {len(rows)} rows, expected {height}")
+        for r, row in enumerate(rows):
+            self.lst(row, f"{path}[{r}]")
+            if len(row) != width:
+                self.fail(f"{path}[{r}]", f"has {len(row)} values, expected {width}")
+            for c, v in enumerate(row):
+                self.number(v, f"{path}[{r}][{c}]", low, high)
+
+    # -- files ----------------------------------------------------------------------
+
+    def image_file(self, file_name, path):
+        self.string(file_name, path)
+        if Path(file_name).name != file_name or file_name in (".", ".."):
+            self.fail(path, f"is {file_name!r}, expected a plain file name in the figure folder")
+        suffix = Path(file_name).suffix.lower()
+        if suffix not in IMAGE_FORMATS:
+            self.fail(path, f"is {file_name!r}, expected one of the extensions {', '.join(IMAGE_FORMATS)}")
+        file_path = self.dir / file_name
+        if not file_path.is_file():
+            self.fail(path, f"names {file_name!r}, which does not exist in {self.dir}")
+        try:
+            # Image.open reads only the header; the pixels are never decoded here.
+            with Image.open(file_path) as im:
+                size, fmt = im.size, im.format
+        except (UnidentifiedImageError, OSError) as e:
+            self.fail(path, f"names {file_name!r}, which is not a readable image ({e})")
+        if fmt != IMAGE_FORMATS[suffix]:
+            self.fail(path, f"names {file_name!r}, which holds {fmt} data, not {IMAGE_FORMATS[suffix]}")
+        return size
+
+    def sprite_table(self, value, path):
+        self.obj(value, path)
+        if not value:
+            self.fail(path, "is empty, expected at least one sprite")
+        for sid, sprite in value.items():
+            p = f"{path}.{sid}"
+            self.obj(sprite, p)
+            tile = self.integer(self.field(sprite, "tile", p), f"{p}.tile", 1)
+            columns = self.integer(self.field(sprite, "columns", p), f"{p}.columns", 1)
+            count = self.integer(self.field(sprite, "count", p), f"{p}.count", 1)
+            size = self.image_file(self.field(sprite, "file", p), f"{p}.file")
+            expected = (columns * tile, math.ceil(count / columns) * tile)
+            if size != expected:
+                self.fail(f"{p}.file", f"{sprite['file']!r} is {size[0]}x{size[1]} px, expected "
+                          f"{expected[0]}x{expected[1]} ({count} tiles of {tile} px in {columns} columns)")
+            self.sprites[sid] = count
+
+    def image_ref(self, value, path, nullable=False):
+        if value is None and nullable:
+            return
+        self.obj(value, path)
+        sid = self.field(value, "sprite", path)
+        if sid not in self.sprites:
+            self.fail(f"{path}.sprite", f"is {_json_repr(sid)}, which is not a key of sprites")
+        count = self.sprites[sid]
+        index = self.integer(self.field(value, "index", path), f"{path}.index")
+        if not 0 <= index < count:
+            self.fail(f"{path}.index", f"is {index}, out of range for sprite {sid!r} with {count} tiles")
+
+    # -- contract shapes --------------------------------------------------------------
+
+    def target(self, value, path):
+        self.obj(value, path)
+        self.string(self.field(value, "layer", path), f"{path}.layer")
+        self.integer(self.field(value, "channel", path), f"{path}.channel", 0)
+        position = self.field(value, "position", path)
+        if position is not None:
+            self.lst(position, f"{path}.position")
+            if len(position) != 2:
+                self.fail(f"{path}.position", f"has {len(position)} values, expected [y, x] or null")
+            for i, v in enumerate(position):
+                self.integer(v, f"{path}.position[{i}]", 0)
+        self.string(self.field(value, "label", path), f"{path}.label")
+
+    def window(self, value, path):
+        self.obj(value, path)
+        h = self.integer(self.field(value, "height", path), f"{path}.height", 1)
+        w = self.integer(self.field(value, "width", path), f"{path}.width", 1)
+        return h, w
+
+    def top_channels(self, value, path):
+        self.lst(value, path, 0, MAX_TOP_CHANNELS)
+        for i, ch in enumerate(value):
+            p = f"{path}[{i}]"
+            self.integer(self.field(ch, "channel", p), f"{p}.channel", 0)
+            self.number(self.field(ch, "weight", p), f"{p}.weight")
+            self.image_ref(self.field(ch, "image", p), f"{p}.image", nullable=True)
+
+    def cells(self, value, path, h, w, full=False, weight_is_relative=False):
+        """A row-major list of h*w cells; full=True adds offset and top_channels (CELL)."""
+        self.lst(value, path)
+        if len(value) != h * w:
+            self.fail(path, f"has {len(value)} cells, expected {h * w} (window {h}x{w})")
+        norms = []
+        for i, cell in enumerate(value):
+            p = f"{path}[{i}]"
+            self.obj(cell, p)
+            row = self.integer(self.field(cell, "row", p), f"{p}.row")
+            col = self.integer(self.field(cell, "col", p), f"{p}.col")
+            if (row, col) != divmod(i, w):
+                self.fail(p, f"is at row {row}, col {col}, expected row {i // w}, col {i % w} (row-major order)")
+            norms.append(self.number(self.field(cell, "norm", p), f"{p}.norm", 0))
+            self.number(self.field(cell, "weight", p), f"{p}.weight", 0, 1)
+            self.image_ref(self.field(cell, "image", p), f"{p}.image")
+            if full:
+                offset = self.lst(self.field(cell, "offset", p), f"{p}.offset")
+                if len(offset) != 2:
+                    self.fail(f"{p}.offset", f"has {len(offset)} values, expected [dy, dx]")
+                for k, v in enumerate(offset):
+                    self.integer(v, f"{p}.offset[{k}]")
+                self.top_channels(self.field(cell, "top_channels", p), f"{p}.top_channels")
+        if weight_is_relative:
+            top = max(norms, default=0)
+            for i, cell in enumerate(value):
+                expected = cell["norm"] / top if top > 0 else 0.0
+                if abs(cell["weight"] - expected) > WEIGHT_TOLERANCE:
+                    self.fail(f"{path}[{i}].weight", f"is {cell['weight']}, expected norm / max norm = {expected:.4f}")
+
+    # -- kinds ----------------------------------------------------------------------------
+
+    def decomposition_grid(self, fig):
+        self.target(self.field(fig, "target", ""), "target")
+        self.string(self.field(fig, "prev_layer", ""), "prev_layer")
+        self.choice(self.field(fig, "mode", ""), "mode", MODES)
+        h, w = self.window(self.field(fig, "window", ""), "window")
+        self.image_ref(self.field(fig, "unit_image", ""), "unit_image")
+        views = self.obj(self.field(fig, "views", ""), "views")
+        if not views:
+            self.fail("views", f"is empty, expected some of {', '.join(VIEW_NAMES)}")
+        for view_name, view in views.items():
+            self.choice(view_name, f"views.{view_name}", VIEW_NAMES)
+            for part in ("positive", "negative"):
+                p = f"views.{view_name}.{part}"
+                part_obj = self.obj(self.field(view, part, f"views.{view_name}"), p)
+                self.cells(self.field(part_obj, "cells", p), f"{p}.cells", h, w, full=True, weight_is_relative=True)
+
+    def attribution_explorer(self, fig):
+        photo = self.obj(self.field(fig, "photo", ""), "photo")
+        width = self.integer(self.field(photo, "width", "photo"), "photo.width", 1)
+        height = self.integer(self.field(photo, "height", "photo"), "photo.height", 1)
+        size = self.image_file(self.field(photo, "file", "photo"), "photo.file")
+        if size != (width, height):
+            self.fail("photo.file", f"{photo['file']!r} is {size[0]}x{size[1]} px, expected {width}x{height}")
+        self.string(self.field(fig, "layer", ""), "layer")
+        gh, gw = self.window(self.field(fig, "grid", ""), "grid")
+        targets = self.lst(self.field(fig, "targets", ""), "targets", 1)
+        methods = self.lst(self.field(fig, "methods", ""), "methods", 1)
+        target_ids = self.unique_ids(targets, "targets")
+        method_ids = self.unique_ids(methods, "methods")
+        for i, t in enumerate(targets):
+            self.string(self.field(t, "label", f"targets[{i}]"), f"targets[{i}].label")
+        for i, m in enumerate(methods):
+            self.string(self.field(m, "label", f"methods[{i}]"), f"methods[{i}].label")
+        results = self.obj(self.field(fig, "results", ""), "results")
+        for extra in sorted(set(results) - set(target_ids)):
+            self.fail(f"results.{extra}", "is not the id of a target")
+        for tid in target_ids:
+            per_method = self.obj(self.field(results, tid, "results"), f"results.{tid}")
+            for extra in sorted(set(per_method) - set(method_ids)):
+                self.fail(f"results.{tid}.{extra}", "is not the id of a method")
+            for mid in method_ids:
+                p = f"results.{tid}.{mid}"
+                result = self.obj(self.field(per_method, mid, f"results.{tid}"), p)
+                self.nested_map(self.field(result, "saliency", p), f"{p}.saliency", gh, gw)
+                self.cells(self.field(result, "cells", p), f"{p}.cells", gh, gw)
+                comp = self.obj(self.field(result, "completeness", p), f"{p}.completeness")
+                for key in ("target_delta", "attribution_sum", "gap", "ratio"):
+                    self.number(self.field(comp, key, f"{p}.completeness"), f"{p}.completeness.{key}")
+
+    def factor_view(self, fig):
+        self.target(self.field(fig, "target", ""), "target")
+        self.string(self.field(fig, "prev_layer", ""), "prev_layer")
+        h, w = self.window(self.field(fig, "window", ""), "window")
+        self.image_ref(self.field(fig, "unit_image", ""), "unit_image")
+        factors = self.lst(self.field(fig, "factors", ""), "factors", 1)
+        for i, factor in enumerate(factors):
+            p = f"factors[{i}]"
+            color = self.string(self.field(factor, "color", p), f"{p}.color")
+            if not _COLOR.fullmatch(color):
+                self.fail(f"{p}.color", f"is {color!r}, expected #rrggbb")
+            self.nested_map(self.field(factor, "map", p), f"{p}.map", h, w, 0, 1)
+            self.image_ref(self.field(factor, "image", p), f"{p}.image")
+            self.top_channels(self.field(factor, "top_channels", p), f"{p}.top_channels")
+
+    def objective_comparison(self, fig):
+        self.target(self.field(fig, "target", ""), "target")
+        panels = self.lst(self.field(fig, "panels", ""), "panels", 2)
+        self.unique_ids(panels, "panels")
+        for i, panel in enumerate(panels):
+            p = f"panels[{i}]"
+            self.string(self.field(panel, "label", p), f"{p}.label")
+            self.choice(self.field(panel, "objective", p), f"{p}.objective", ("neuron", "channel"))
+            self.choice(self.field(panel, "direction", p), f"{p}.direction", ("dot", "cossim"))
+            self.number(self.field(panel, "value", p), f"{p}.value")
+            self.image_ref(self.field(panel, "unit_image", p), f"{p}.unit_image")
+            window = self.field(panel, "window", p)
+            cells = self.lst(self.field(panel, "cells", p), f"{p}.cells")
+            if window is None:
+                if cells:
+                    self.fail(f"{p}.cells", f"has {len(cells)} cells, expected none (window is null)")
+            else:
+                h, w = self.window(window, f"{p}.window")
+                if cells:
+                    self.cells(cells, f"{p}.cells", h, w, full=True, weight_is_relative=True)
+
+    def gallery(self, fig):
+        items = self.lst(self.field(fig, "items", ""), "items", 1)
+        self.unique_ids(items, "items")
+        for i, item in enumerate(items):
+            p = f"items[{i}]"
+            for key in ("model", "model_label", "layer", "label"):
+                self.string(self.field(item, key, p), f"{p}.{key}")
+            self.integer(self.field(item, "channel", p), f"{p}.channel", 0)
+            self.image_ref(self.field(item, "unit_image", p), f"{p}.unit_image")
+            h, w = self.window(self.field(item, "window", p), f"{p}.window")
+            self.cells(self.field(item, "cells", p), f"{p}.cells", h, w)
+
+    def check(self, fig):
+        self.obj(fig, "figure.json")
+        _check_finite(self, fig, "")
+        version = self.field(fig, "contract", "")
+        if version != CONTRACT_VERSION:
+            self.fail("contract", f"is {_json_repr(version)}, expected {CONTRACT_VERSION}")
+        kind = self.choice(self.field(fig, "kind", ""), "kind", KINDS)
+        figure = self.string(self.field(fig, "figure", ""), "figure")
+        if figure != self.name:
+            self.fail("figure", f"is {figure!r}, expected the folder name {self.name!r}")
+        for key in ("model", "model_label", "engine_version", "input_hash", "summary"):
+            self.string(self.field(fig, key, ""), key)
+        self.obj(self.field(fig, "params", ""), "params")
+        self.sprite_table(self.field(fig, "sprites", ""), "sprites")
+        getattr(self, kind)(fig)
+
+
+def _check_finite(checker, value, path):
+    """Walks the whole document first, so a NaN is reported wherever it hides."""
+    if isinstance(value, float) and not math.isfinite(value):
+        checker.fail(path or "figure.json", f"is {value}, expected a finite number")
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _check_finite(checker, v, _join(path, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _check_finite(checker, v, f"{path}[{i}]")
+
+
+def _join(path, key):
+    return f"{path}.{key}" if path else str(key)
+
+
+def _type_name(value):
+    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean",
+            type(None): "null"}.get(type(value), "a number")
+
+
+def _json_repr(value):
+    try:
+        return json.dumps(value)[:60]
+    except (TypeError, ValueError):
+        return repr(value)[:60]
+
+
+def validate_figure(name: str, figure_dir: Path) -> dict:
+    """Parses figure_dir/figure.json, checks it against the contract and returns it.
+
+    Raises ContractError (a BadInput) whose message names the figure and the field.
+    """
+    figure_dir = Path(figure_dir)
+    checker = _Checker(name, figure_dir)
+    path = figure_dir / "figure.json"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        checker.fail("", f"has no figure.json in {figure_dir}")
+    except (OSError, UnicodeDecodeError) as e:
+        checker.fail("", f"cannot read {path}: {e}")
+    try:
+        fig = json.loads(text)
+    except json.JSONDecodeError as e:
+        checker.fail("", f"figure.json is not valid JSON: {e}")
+    checker.check(fig)
+    return fig

@@ -1,0 +1,224 @@
+"""Contract-valid fixture figures, one per diagram kind, with synthetic sprites.
+
+Every tile is a flat, distinct colour with its sprite id initial and index drawn on
+it, so a test (or a human looking at a screenshot) can tell which tile is shown.
+"""
+
+import colorsys
+import json
+import math
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+FIGURES = {
+    "eye_detector": "decomposition_grid",
+    "cat_attribution": "attribution_explorer",
+    "eye_factors": "factor_view",
+    "eye_objectives": "objective_comparison",
+    "unit_gallery": "gallery",
+}
+
+
+class SpriteSheet:
+    """Collects sprites for one figure and writes them as JPEG files."""
+
+    def __init__(self, figure_dir):
+        self.dir = figure_dir
+        self.table = {}
+        self._hue = 0.0
+
+    def add(self, sprite_id, count, tile, columns, colors=None):
+        rows = math.ceil(count / columns)
+        sheet = Image.new("RGB", (columns * tile, rows * tile), "white")
+        draw = ImageDraw.Draw(sheet)
+        for i in range(count):
+            if colors is not None:
+                color = colors[i]
+            else:
+                # Golden-ratio hue steps keep neighbouring tiles clearly different.
+                self._hue = (self._hue + 0.618034) % 1.0
+                color = tuple(int(255 * v) for v in colorsys.hsv_to_rgb(self._hue, 0.55, 0.9))
+            x, y = (i % columns) * tile, (i // columns) * tile
+            draw.rectangle([x, y, x + tile - 1, y + tile - 1], fill=color)
+            draw.rectangle([x + 3, y + 3, x + tile - 4, y + tile - 4], outline=(40, 40, 40))
+            draw.text((x + 6, y + 6), f"{sprite_id[:1]}{i}", fill=(20, 20, 20))
+        file_name = f"{sprite_id}.jpg"
+        sheet.save(self.dir / file_name, "JPEG", quality=85)
+        self.table[sprite_id] = {"file": file_name, "tile": tile, "columns": columns, "count": count}
+        return sprite_id
+
+
+def _ref(sprite, index):
+    return {"sprite": sprite, "index": index}
+
+
+def _common(name, kind, sprites, summary):
+    return {
+        "contract": 1, "kind": kind, "figure": name,
+        "model": "efficientnet_lite0", "model_label": "EfficientNet-Lite0",
+        "engine_version": "test", "input_hash": "0" * 16,
+        "params": {"steps": 64, "size": 128, "seed": 0},
+        "sprites": sprites.table, "summary": summary,
+    }
+
+
+def _cells(rng, sprite, h, w, top_sprite=None):
+    """Row-major cells with a centre-peaked norm, so emphasis varies over the window."""
+    cy, cx = (h - 1) / 2, (w - 1) / 2
+    norms = [round(float(1.0 / (1 + (r - cy) ** 2 + (c - cx) ** 2) + rng.uniform(0, 0.1)), 4)
+             for r in range(h) for c in range(w)]
+    top = max(norms)
+    cells = []
+    for i, norm in enumerate(norms):
+        r, c = divmod(i, w)
+        cell = {"row": r, "col": c, "norm": norm, "weight": round(norm / top, 4), "image": _ref(sprite, i)}
+        if top_sprite is not None:
+            cell["offset"] = [r - h // 2, c - w // 2]
+            cell["top_channels"] = [
+                {"channel": int(17 * i + 3 * k) % 112, "weight": round(1.0 / (k + 1), 3),
+                 "image": _ref(top_sprite, (i + k) % 16) if k < 3 else None}
+                for k in range(4)]
+        cells.append(cell)
+    return cells
+
+
+def decomposition_grid(figure_dir, name):
+    rng = np.random.default_rng(1)
+    sheet = SpriteSheet(figure_dir)
+    sheet.add("unit", 1, 128, 1)
+    sheet.add("channels", 16, 48, 8)
+    h = w = 5
+    views = {}
+    for view in ("branch", "skip", "full"):
+        views[view] = {part: {"cells": _cells(rng, sheet.add(f"{view}_{part}", h * w, 64, w), h, w, "channels")}
+                       for part in ("positive", "negative")}
+    fig = _common(name, "decomposition_grid", sheet,
+                  "EfficientNet-Lite0 block10:101 at the centre, decomposed over block9 (expanded weights, 64 steps).")
+    fig.update({
+        "target": {"layer": "block10", "channel": 101, "position": [2, 2], "label": "block10:101"},
+        "prev_layer": "block9", "mode": "expanded", "window": {"height": h, "width": w},
+        "unit_image": _ref("unit", 0), "views": views,
+    })
+    return fig
+
+
+def attribution_explorer(figure_dir, name):
+    rng = np.random.default_rng(2)
+    sheet = SpriteSheet(figure_dir)
+    gh = gw = 7
+    yy, xx = np.mgrid[0:224, 0:224]
+    photo = np.stack([xx, yy, 255 - (xx + yy) // 2], axis=-1).clip(0, 255).astype("uint8")
+    Image.fromarray(photo).save(figure_dir / "photo.jpg", "JPEG", quality=85)
+    targets = [{"id": "logit:285", "label": "Egyptian cat (logit 285)"},
+               {"id": "block10:101", "label": "block10:101 (neuron)"}]
+    methods = [{"id": "gradxact", "label": "activation × gradient"},
+               {"id": "ig", "label": "integrated gradients (64 steps)"}]
+    results = {}
+    for t in targets:
+        results[t["id"]] = {}
+        for m in methods:
+            sprite = sheet.add(f"{t['id'].replace(':', '_')}_{m['id']}", gh * gw, 48, gw)
+            saliency = rng.normal(0, 1, (gh, gw)).round(3).tolist()
+            delta = 10.2
+            total = -0.05 if m["id"] == "gradxact" else 9.75
+            results[t["id"]][m["id"]] = {
+                "saliency": saliency, "cells": _cells(rng, sprite, gh, gw),
+                "completeness": {"target_delta": delta, "attribution_sum": total,
+                                 "gap": round(delta - total, 4), "ratio": round(total / delta, 4)}}
+    fig = _common(name, "attribution_explorer", sheet,
+                  "EfficientNet-Lite0 attributions at block9 for a photo, two targets, two methods.")
+    fig.update({"photo": {"file": "photo.jpg", "width": 224, "height": 224}, "layer": "block9",
+                "grid": {"height": gh, "width": gw}, "targets": targets, "methods": methods, "results": results})
+    return fig
+
+
+def factor_view(figure_dir, name):
+    rng = np.random.default_rng(3)
+    sheet = SpriteSheet(figure_dir)
+    sheet.add("unit", 1, 128, 1)
+    sheet.add("factors", 3, 96, 3)
+    sheet.add("channels", 16, 48, 8)
+    h = w = 5
+    colors = ["#e7298a", "#1b9e77", "#7570b3"]
+    factors = []
+    for i, color in enumerate(colors):
+        # Each factor acts mostly in its own band of rows, as NMF factors of a window tend to.
+        bump = np.exp(-((np.arange(h)[:, None] - (i * 2)) ** 2) / 2.0) * rng.uniform(0.6, 1.0, (h, w))
+        factors.append({"color": color, "map": (bump / bump.max()).round(3).tolist(), "image": _ref("factors", i),
+                        "top_channels": [{"channel": 10 * i + k, "weight": round(0.9 - 0.2 * k, 2),
+                                          "image": _ref("channels", 3 * i + k)} for k in range(3)]})
+    fig = _common(name, "factor_view", sheet, "EfficientNet-Lite0 block10:101, three NMF factors of its block9 window.")
+    fig.update({"target": {"layer": "block10", "channel": 101, "position": [2, 2], "label": "block10:101"},
+                "prev_layer": "block9", "window": {"height": h, "width": w}, "unit_image": _ref("unit", 0),
+                "factors": factors})
+    return fig
+
+
+def objective_comparison(figure_dir, name):
+    rng = np.random.default_rng(4)
+    sheet = SpriteSheet(figure_dir)
+    sheet.add("units", 4, 128, 4)
+    sheet.add("channels", 16, 48, 8)
+    h = w = 3
+    panels = []
+    for i, (objective, direction) in enumerate([("neuron", "dot"), ("neuron", "cossim"),
+                                                 ("channel", "dot"), ("channel", "cossim")]):
+        neuron = objective == "neuron"
+        cells = _cells(rng, sheet.add(f"cells_{i}", h * w, 64, w), h, w, "channels") if neuron else []
+        panels.append({"id": f"{objective}-{direction}", "label": f"{objective} objective, {direction}",
+                       "objective": objective, "direction": direction, "value": round(12.5 - 2.1 * i, 2),
+                       "unit_image": _ref("units", i),
+                       "window": {"height": h, "width": w} if neuron else None, "cells": cells})
+    fig = _common(name, "objective_comparison", sheet, "EfficientNet-Lite0 block10:101 under four objectives, 64 steps.")
+    fig.update({"target": {"layer": "block10", "channel": 101, "position": [2, 2], "label": "block10:101"},
+                "panels": panels})
+    return fig
+
+
+def gallery(figure_dir, name):
+    rng = np.random.default_rng(5)
+    sheet = SpriteSheet(figure_dir)
+    h = w = 3
+    per_group = 16
+    items = []
+    # Two models x three layers, one unit sprite and one cell sprite per group.
+    for model, model_label in (("efficientnet_lite0", "EfficientNet-Lite0"), ("inception_v1", "InceptionV1")):
+        for layer in ("block8", "block9", "block10"):
+            group = f"{model[:3]}_{layer}"
+            units = sheet.add(f"u_{group}", per_group, 64, 8)
+            cells = sheet.add(f"c_{group}", per_group * h * w, 24, w * 8)
+            for k in range(per_group):
+                channel = 7 * k + 1
+                item_cells = _cells(rng, cells, h, w)
+                for cell in item_cells:
+                    # Cell images of item k sit in its own 3x3 block of the chunk's grid sprite.
+                    cell["image"]["index"] = ((k // 8) * h + cell["row"]) * (w * 8) + (k % 8) * w + cell["col"]
+                items.append({"id": f"{model}/{layer}/{channel}", "model": model, "model_label": model_label,
+                              "layer": layer, "channel": channel, "label": f"{layer}:{channel}",
+                              "unit_image": _ref(units, k), "window": {"height": h, "width": w}, "cells": item_cells})
+    fig = _common(name, "gallery", sheet, "96 decomposed units of EfficientNet-Lite0 and InceptionV1 at three layers.")
+    fig["items"] = items
+    return fig
+
+
+BUILDERS = {
+    "decomposition_grid": decomposition_grid,
+    "attribution_explorer": attribution_explorer,
+    "factor_view": factor_view,
+    "objective_comparison": objective_comparison,
+    "gallery": gallery,
+}
+
+
+def write_figure(figures_root, name, kind):
+    """Writes assets for one figure into figures_root/name/ and returns its figure dict."""
+    figure_dir = figures_root / name
+    figure_dir.mkdir(parents=True, exist_ok=True)
+    fig = BUILDERS[kind](figure_dir, name)
+    (figure_dir / "figure.json").write_text(json.dumps(fig, ensure_ascii=False))
+    return fig
+
+
+def write_all(figures_root):
+    return {name: write_figure(figures_root, name, kind) for name, kind in FIGURES.items()}

@@ -1,0 +1,210 @@
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from mechanics.contract import ContractError, validate_figure
+from mechanics.errors import BadInput
+
+from browser.figure_fixtures import FIGURES, write_figure
+
+
+@pytest.fixture(scope="module")
+def figures_root(tmp_path_factory):
+    root = tmp_path_factory.mktemp("figures")
+    for name, kind in FIGURES.items():
+        write_figure(root, name, kind)
+    return root
+
+
+@pytest.fixture
+def grid_dir(tmp_path):
+    """A fresh, valid decomposition grid that a test may break."""
+    write_figure(tmp_path, "eye_detector", "decomposition_grid")
+    return tmp_path / "eye_detector"
+
+
+def edit(figure_dir, change):
+    path = figure_dir / "figure.json"
+    fig = json.loads(path.read_text())
+    change(fig)
+    path.write_text(json.dumps(fig))
+
+
+def rejects(figure_dir, *fragments):
+    with pytest.raises(ContractError) as info:
+        validate_figure(figure_dir.name, figure_dir)
+    message = str(info.value)
+    assert message.startswith(f"figure {figure_dir.name!r}: "), message
+    for fragment in fragments:
+        assert fragment in message, message
+    return message
+
+
+@pytest.mark.parametrize("name", FIGURES)
+def test_valid_fixture_of_every_kind_passes_and_is_returned(figures_root, name):
+    fig = validate_figure(name, figures_root / name)
+    assert fig["kind"] == FIGURES[name]
+    assert fig["figure"] == name
+
+
+def test_contract_error_is_bad_input_so_the_cli_prints_it_cleanly():
+    assert issubclass(ContractError, BadInput)
+
+
+def test_validation_does_not_import_tensorflow(figures_root):
+    # A fresh interpreter: other tests in this session may have imported TF already.
+    code = ("import sys; from pathlib import Path; from mechanics.contract import validate_figure; "
+            f"validate_figure('eye_detector', Path({str(figures_root / 'eye_detector')!r})); "
+            "print(sorted(m for m in ('tensorflow', 'lucid') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[1])
+    assert out.stdout.strip() == "[]"
+
+
+def test_missing_sprite_file_names_the_sprite_field(grid_dir):
+    (grid_dir / "branch_positive.jpg").unlink()
+    rejects(grid_dir, "sprites.branch_positive.file", "'branch_positive.jpg'", "does not exist")
+
+
+def test_sprite_of_the_wrong_pixel_size_is_rejected(grid_dir):
+    Image.new("RGB", (64 * 5, 64 * 4)).save(grid_dir / "skip_negative.jpg", "JPEG")
+    rejects(grid_dir, "sprites.skip_negative.file", "320x256 px, expected 320x320")
+
+
+def test_sprite_whose_content_does_not_match_its_extension_is_rejected(grid_dir):
+    Image.new("RGB", (128, 128)).save(grid_dir / "unit.jpg", "PNG")
+    rejects(grid_dir, "sprites.unit.file", "PNG data, not JPEG")
+
+
+def test_sprite_file_outside_the_figure_folder_is_rejected(grid_dir):
+    edit(grid_dir, lambda f: f["sprites"]["unit"].update(file="../unit.jpg"))
+    rejects(grid_dir, "sprites.unit.file", "plain file name")
+
+
+def test_grid_with_a_cell_missing_names_the_part_and_the_window(grid_dir):
+    edit(grid_dir, lambda f: f["views"]["branch"]["positive"]["cells"].pop())
+    message = rejects(grid_dir)
+    assert message == ("figure 'eye_detector': views.branch.positive.cells has 24 cells, "
+                       "expected 25 (window 5x5)")
+
+
+def test_cells_out_of_row_major_order_are_rejected(grid_dir):
+    def swap(fig):
+        cells = fig["views"]["full"]["negative"]["cells"]
+        cells[0], cells[1] = cells[1], cells[0]
+    edit(grid_dir, swap)
+    rejects(grid_dir, "views.full.negative.cells[0]", "row-major")
+
+
+def test_nan_anywhere_is_rejected_with_its_path(grid_dir):
+    edit(grid_dir, lambda f: f["views"]["skip"]["negative"]["cells"][7].update(norm=float("nan")))
+    rejects(grid_dir, "views.skip.negative.cells[7].norm", "finite")
+
+
+def test_infinity_in_free_form_params_is_rejected(grid_dir):
+    edit(grid_dir, lambda f: f["params"].update(lr=float("inf")))
+    rejects(grid_dir, "params.lr", "finite")
+
+
+def test_image_index_past_the_sprite_end_is_rejected(grid_dir):
+    edit(grid_dir, lambda f: f["views"]["branch"]["positive"]["cells"][3]["image"].update(index=25))
+    rejects(grid_dir, "views.branch.positive.cells[3].image.index", "is 25", "25 tiles")
+
+
+def test_image_reference_to_an_unknown_sprite_is_rejected(grid_dir):
+    edit(grid_dir, lambda f: f.update(unit_image={"sprite": "nope", "index": 0}))
+    rejects(grid_dir, "unit_image.sprite", "not a key of sprites")
+
+
+def test_weight_outside_unit_interval_is_rejected(grid_dir):
+    edit(grid_dir, lambda f: f["views"]["full"]["positive"]["cells"][0].update(weight=1.5))
+    rejects(grid_dir, "views.full.positive.cells[0].weight", "expected in [0, 1]")
+
+
+def test_weight_that_is_not_norm_over_max_norm_is_rejected(grid_dir):
+    edit(grid_dir, lambda f: f["views"]["full"]["positive"]["cells"][0].update(weight=0.0))
+    rejects(grid_dir, "views.full.positive.cells[0].weight", "norm / max norm")
+
+
+def test_unknown_view_and_unknown_kind_name_the_valid_ones(grid_dir):
+    edit(grid_dir, lambda f: f["views"].update(residual=f["views"]["full"]))
+    rejects(grid_dir, "views.residual", "'branch', 'skip', 'full'")
+    edit(grid_dir, lambda f: f.update(kind="heatmap"))
+    rejects(grid_dir, "kind", "'decomposition_grid'")
+
+
+def test_too_many_top_channels_are_rejected(grid_dir):
+    def grow(fig):
+        cell = fig["views"]["branch"]["negative"]["cells"][0]
+        cell["top_channels"] = cell["top_channels"] * 3
+    edit(grid_dir, grow)
+    rejects(grid_dir, "views.branch.negative.cells[0].top_channels", "at most 8")
+
+
+def test_figure_name_must_match_its_folder(grid_dir):
+    edit(grid_dir, lambda f: f.update(figure="other"))
+    rejects(grid_dir, "figure is 'other'", "folder name 'eye_detector'")
+
+
+def test_missing_or_broken_figure_json_is_named(grid_dir):
+    (grid_dir / "figure.json").write_text("{")
+    rejects(grid_dir, "not valid JSON")
+    (grid_dir / "figure.json").unlink()
+    rejects(grid_dir, "no figure.json")
+
+
+def test_attribution_needs_a_result_for_every_target_and_method(tmp_path):
+    write_figure(tmp_path, "cat_attribution", "attribution_explorer")
+    figure_dir = tmp_path / "cat_attribution"
+    edit(figure_dir, lambda f: f["results"]["logit:285"].pop("ig"))
+    rejects(figure_dir, "results.logit:285.ig", "missing")
+
+
+def test_attribution_saliency_must_match_the_grid(tmp_path):
+    write_figure(tmp_path, "cat_attribution", "attribution_explorer")
+    figure_dir = tmp_path / "cat_attribution"
+    edit(figure_dir, lambda f: f["results"]["block10:101"]["gradxact"]["saliency"][2].pop())
+    rejects(figure_dir, "results.block10:101.gradxact.saliency[2]", "6 values, expected 7")
+
+
+def test_attribution_photo_must_have_its_declared_size(tmp_path):
+    write_figure(tmp_path, "cat_attribution", "attribution_explorer")
+    figure_dir = tmp_path / "cat_attribution"
+    edit(figure_dir, lambda f: f["photo"].update(width=200))
+    rejects(figure_dir, "photo.file", "224x224 px, expected 200x224")
+
+
+def test_factor_map_values_and_colour_are_checked(tmp_path):
+    write_figure(tmp_path, "eye_factors", "factor_view")
+    figure_dir = tmp_path / "eye_factors"
+    edit(figure_dir, lambda f: f["factors"][1]["map"][0].__setitem__(0, 1.2))
+    rejects(figure_dir, "factors[1].map[0][0]", "expected in [0, 1]")
+    edit(figure_dir, lambda f: f["factors"][1]["map"][0].__setitem__(0, 0.5) or f["factors"][2].update(color="red"))
+    rejects(figure_dir, "factors[2].color", "#rrggbb")
+
+
+def test_objective_panel_without_window_must_have_no_cells(tmp_path):
+    write_figure(tmp_path, "eye_objectives", "objective_comparison")
+    figure_dir = tmp_path / "eye_objectives"
+    edit(figure_dir, lambda f: f["panels"][2].update(cells=f["panels"][0]["cells"]))
+    rejects(figure_dir, "panels[2].cells", "expected none (window is null)")
+
+
+def test_gallery_item_ids_must_be_unique(tmp_path):
+    write_figure(tmp_path, "unit_gallery", "gallery")
+    figure_dir = tmp_path / "unit_gallery"
+    edit(figure_dir, lambda f: f["items"][5].update(id=f["items"][4]["id"]))
+    rejects(figure_dir, "items[5].id", "repeats id")
+
+
+def test_channel_must_be_an_integer_not_a_float_or_bool(tmp_path):
+    write_figure(tmp_path, "unit_gallery", "gallery")
+    figure_dir = tmp_path / "unit_gallery"
+    edit(figure_dir, lambda f: f["items"][0].update(channel=1.0))
+    rejects(figure_dir, "items[0].channel", "must be an integer")
+    edit(figure_dir, lambda f: f["items"][0].update(channel=True))
+    rejects(figure_dir, "items[0].channel", "must be an integer")
