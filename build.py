@@ -1,17 +1,118 @@
-"""Placeholder build: writes _site/index.html until the article build system lands."""
-import html
-import os
-import tempfile
+"""Build, preview and check the Neuron Mechanics article; regenerate its figures.
+
+  python build.py [--no-figures]         build _site/ (regenerating stale figures first)
+  python build.py serve [--port N]       build, serve on 127.0.0.1 and live-reload on edits
+  python build.py figures [NAME ...]     regenerate stale figures [--force] [--quick] [--list]
+  python build.py check                  validate the sources and the built site
+
+Every command takes --root DIR (the project, default: this repository), --out DIR (default:
+ROOT/_site) and --base-url URL (default: relative URLs, which work under any base path).
+Bad input prints one line naming the file and line (or the figure) and exits with status 2.
+"""
+
+import argparse
+import sys
+import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent
+from mechanics.errors import BadInput
+from mechanics.site.project import Project
+
+REPO = Path(__file__).resolve().parent
+
+
+def parse_args(argv):
+    # Common options are accepted before or after the subcommand; SUPPRESS keeps a subcommand's
+    # parser from overwriting a value given before it.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--root", type=Path, default=argparse.SUPPRESS, help="project directory (default: this repository)")
+    common.add_argument("--out", type=Path, default=argparse.SUPPRESS, help="output directory (default: ROOT/_site)")
+    common.add_argument("--base-url", default=argparse.SUPPRESS,
+                        help="URL path the site is served under, e.g. /drafts/nm/ (default: relative URLs)")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], parents=[common],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     epilog="\n\n".join(__doc__.split("\n\n")[1:]))
+    parser.add_argument("--no-figures", action="store_true",
+                        help="do not regenerate figures; mark stale ones on the page")
+    commands = parser.add_subparsers(dest="command", metavar="{serve,figures,check}")
+    serve = commands.add_parser("serve", parents=[common], help="build, serve _site/ on 127.0.0.1, live-reload on edits")
+    serve.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default 8000; 0 picks a free one)")
+    figures = commands.add_parser("figures", parents=[common], help="regenerate the named figures, or the stale ones")
+    figures.add_argument("names", nargs="*", metavar="NAME", help="figures to regenerate (default: every stale one)")
+    figures.add_argument("--force", action="store_true", help="regenerate even if fresh")
+    figures.add_argument("--quick", action="store_true", help="few steps, small size: draft assets, stale for a full build")
+    figures.add_argument("--list", action="store_true", help="list every figure with its status, inputs, duration and size")
+    commands.add_parser("check", parents=[common], help="validate figures, citations, links and self-containment")
+    args = parser.parse_args(argv)
+    project = Project.at(getattr(args, "root", REPO), getattr(args, "out", None), getattr(args, "base_url", ""))
+    return args, project
+
+
+def run_build(project, regenerate):
+    from mechanics.site import builder
+
+    started = time.monotonic()
+    report = builder.build(project, regenerate=regenerate)
+    print(f"built {project.out / 'index.html'} in {time.monotonic() - started:.2f}s")
+    for figure in report.outdated:
+        print(f"  Figure {figure.number} ({figure.name}) is {figure.status}: run python build.py figures {figure.name}")
+
+
+def run_figures(project, args):
+    from mechanics.site import figure_cache
+
+    figures = figure_cache.discover(project)
+    unknown = [name for name in args.names if name not in figures]
+    if unknown:
+        raise BadInput(f"unknown figure {unknown[0]!r}; figures in {project.figures_src}: {', '.join(figures) or 'none'}")
+    chosen = [figures[name] for name in args.names] if args.names else list(figures.values())
+    if args.list:
+        for figure in chosen:
+            print(_describe(figure, project, figure_cache))
+        return
+    unavailable = figure_cache.refresh(chosen, project, quick=args.quick, force=args.force)
+    if unavailable:
+        print(f"not generated (weights unavailable): {', '.join(unavailable)}")
+
+
+def _describe(figure, project, figure_cache):
+    status = figure_cache.status(figure, project.root)
+    manifest = figure.manifest() or {}
+    spec = figure.spec
+    made = (f"{manifest['duration_s']:.1f}s, {manifest['asset_bytes'] / 1e6:.2f} MB"
+            if "duration_s" in manifest else "never made")
+    images = ", ".join(spec.images) or "no images"
+    params = ", ".join(f"{k}={v}" for k, v in sorted(spec.params.items()))
+    return f"{figure.name:24} {status:8} {made:24} {spec.kind}; {spec.model}; {images}; {params}"
+
+
+def main(argv=None):
+    args, project = parse_args(argv)
+    try:
+        if args.command is None:
+            run_build(project, regenerate=not args.no_figures)
+        elif args.command == "serve":
+            from mechanics.site import server
+
+            server.serve(project, args.port)
+        elif args.command == "figures":
+            run_figures(project, args)
+        elif args.command == "check":
+            from mechanics.site import check
+
+            problems = check.run(project)
+            for problem in problems:
+                print(problem)
+            print(f"check: {len(problems)} problem(s)" if problems else "check: ok")
+            return 1 if problems else 0
+    except BadInput as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; figure assets are unchanged unless reported done", file=sys.stderr)
+        return 130
+    return 0
+
 
 if __name__ == "__main__":
-    site = ROOT / "_site"
-    tmp = Path(tempfile.mkdtemp(dir=ROOT, prefix=".site-"))
-    (tmp / "index.html").write_text(f"<!doctype html><title>{html.escape('Neuron Mechanics')}</title><h1>Neuron Mechanics</h1>\n")
-    if site.exists():
-        os.rename(site, ROOT / ".site-old")
-    os.rename(tmp, site)
-    import shutil; shutil.rmtree(ROOT / ".site-old", ignore_errors=True)
-    print(f"built {site / 'index.html'}")
+    sys.exit(main())

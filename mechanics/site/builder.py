@@ -1,0 +1,144 @@
+"""One build of the site: article + templates + figure assets -> _site/, swapped in atomically."""
+
+import shutil
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup, escape
+
+from mechanics.site import figure_cache, frontmatter
+from mechanics.site.citations import Bibliography
+from mechanics.site.errors import SourceError
+from mechanics.site.fsutil import staging_dir, swap_in
+from mechanics.site.markdown_pipeline import figure_slot, render_body
+
+LIVE_RELOAD_PATH = "/__reload"
+
+
+@dataclass(frozen=True)
+class FigureState:
+    name: str
+    number: int
+    status: str  # fresh / stale / quick / missing / unavailable
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    figures: list  # FigureState of each embedded figure, in order
+
+    @property
+    def outdated(self):
+        return [f for f in self.figures if f.status != "fresh"]
+
+
+def render_article(project, regenerate=True, live_reload=False):
+    """(index.html text, the embedded figures, their states); raises BadInput on any bad input."""
+    path = project.index_md
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise SourceError(path, None, f"cannot read the article: {error.strerror}") from None
+    meta, body, body_line = frontmatter.split(text, path)
+    bibliography = Bibliography(project.article_dir / meta.bibliography)
+    figures = figure_cache.discover(project)
+    # The whole body is checked before any figure is computed, so a typo fails in a second.
+    page = render_body(body, path, body_line, bibliography,
+                       {n: f.spec for n, f in figures.items()}, {n: f.script for n, f in figures.items()})
+    embedded = [figures[name] for name in page.figures]
+    unavailable = figure_cache.refresh(embedded, project) if regenerate else {}
+
+    env = _environment(project)
+    states, body_html = [], page.body_html
+    for number, figure in enumerate(embedded, start=1):
+        state = _state(figure, number, project, unavailable)
+        states.append(state)
+        body_html = body_html.replace(figure_slot(figure.name), _figure_html(env, project, figure, state, page))
+    html = _render(env, "base.html", {
+        "meta": meta,
+        "date": f"{meta.date:%B} {meta.date.day}, {meta.date.year}",
+        "affiliations": list(dict.fromkeys(a for author in meta.authors for a in author.affiliations)),
+        "body": Markup(body_html),
+        "toc": Markup(page.toc_html),
+        "footnotes": Markup(page.footnotes_html),
+        "references": [(ref, Markup(ref.html)) for ref in page.references],
+        "outdated": [s for s in states if s.status != "fresh"],
+        "static_url": project.url("static/"),
+        "live_reload_url": LIVE_RELOAD_PATH if live_reload else None,
+    })
+    return html, embedded, states
+
+
+def build(project, regenerate=True, live_reload=False):
+    """Build the site into a scratch directory, then swap it in as project.out."""
+    html, embedded, states = render_article(project, regenerate, live_reload)
+    staging = staging_dir(project.out)
+    try:
+        (staging / "index.html").write_text(html, encoding="utf-8")
+        if project.static_dir.is_dir():
+            shutil.copytree(project.static_dir, staging / "static", ignore=shutil.ignore_patterns(".*", "__pycache__"))
+        for figure in embedded:
+            if (figure.assets / "figure.json").is_file():
+                shutil.copytree(figure.assets, staging / "assets" / "figures" / figure.name,
+                                ignore=shutil.ignore_patterns(figure_cache.MANIFEST, ".*"))
+        swap_in(staging, project.out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return BuildReport(figures=states)
+
+
+def _state(figure, number, project, unavailable):
+    if figure.name in unavailable and not (figure.assets / "figure.json").is_file():
+        return FigureState(figure.name, number, "unavailable", unavailable[figure.name])
+    return FigureState(figure.name, number, figure_cache.status(figure, project.root))
+
+
+def _figure_html(env, project, figure, state, page):
+    """<figure id="fig-NAME"> around the diagram partial (or a placeholder) and the caption."""
+    caption = Markup(page.captions[figure.name])
+    context = {"name": figure.name, "number": state.number, "stale": state.status != "fresh",
+               "static_url": project.url("static/"), "status": state.status, "message": state.message,
+               "asset_url": project.url(f"assets/figures/{figure.name}/")}
+    if state.status in ("missing", "unavailable"):
+        body = _render(env, "placeholder.html", {**context, "title": figure.spec.title})
+    else:
+        fig = figure_cache.validate(figure.name, figure.assets)
+        caption += Markup(" ") + escape(fig["summary"])
+        template = f"diagrams/{fig['kind']}.html"
+        if not (project.templates_dir / template).is_file():
+            raise SourceError(project.templates_dir / template, None,
+                              f"no diagram template for kind {fig['kind']!r} (needed by figure {figure.name!r})")
+        body = _render(env, template, {**context, "fig": fig, "caption_html": caption})
+    banner = ""
+    if state.status in ("stale", "quick"):
+        why = "was made with --quick (draft quality)" if state.status == "quick" else "is stale: its inputs changed since its assets were made"
+        banner = Markup('<p class="figure-stale" role="status">This figure {}. Regenerate it with '
+                        "<code>python build.py figures {}</code>.</p>").format(why, figure.name)
+    return str(Markup('\n<figure id="fig-{name}" class="article-figure">{banner}{body}'
+                      "<figcaption><b>Figure {number}:</b> {caption}</figcaption></figure>\n").format(
+        name=figure.name, banner=banner, body=Markup(body), number=state.number, caption=caption))
+
+
+def _environment(project):
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(project.templates_dir),
+        autoescape=True,
+        keep_trailing_newline=True,
+    )
+
+
+def _render(env, name, context):
+    """Render a template; any template error becomes one line naming the template file and line."""
+    templates_dir = Path(env.loader.searchpath[0])
+    try:
+        return env.get_template(name).render(context)
+    except jinja2.TemplateNotFound as error:
+        raise SourceError(templates_dir / error.name, None, "template not found") from None
+    except jinja2.TemplateSyntaxError as error:
+        raise SourceError(error.filename or templates_dir / name, error.lineno, f"broken template: {error.message}") from None
+    except Exception as error:
+        frames = [f for f in traceback.extract_tb(error.__traceback__) if Path(f.filename).is_relative_to(templates_dir)]
+        where = (frames[-1].filename, frames[-1].lineno) if frames else (templates_dir / name, None)
+        raise SourceError(*where, f"template error: {type(error).__name__}: {error}") from None

@@ -1,0 +1,112 @@
+"""`build.py check`: the sources resolve, and the built site is whole and self-contained.
+
+Sources: rendering the article (in memory) fails on an unknown figure or citation key.
+Site: every internal link and anchor of every HTML page resolves, and no script, style,
+image or font is loaded from outside _site/ (in HTML attributes and in CSS url(...)).
+"""
+
+import html.parser
+import re
+import urllib.parse
+from pathlib import Path
+
+from mechanics.site import builder
+
+# Attributes whose URL the browser loads as part of the page (as opposed to navigation links).
+_LOADED = {("script", "src"), ("link", "href"), ("img", "src"), ("img", "srcset"), ("source", "src"),
+           ("source", "srcset"), ("video", "src"), ("video", "poster"), ("audio", "src"), ("image", "href"),
+           ("use", "href"), ("iframe", "src"), ("embed", "src"), ("object", "data"), ("input", "src")}
+_CSS_URL = re.compile(r"""url\(\s*['"]?([^'")]+)['"]?\s*\)|@import\s+['"]([^'"]+)['"]""")
+
+
+class _Page(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.ids = set()
+        self.links = []  # (tag, attribute, url, line)
+        self.styles = []  # (css text, line)
+
+    def handle_starttag(self, tag, attrs):
+        line = self.getpos()[0]
+        for name, value in attrs:
+            if value is None:
+                continue
+            if name in ("id", "name") and tag != "meta":
+                self.ids.add(value)
+            elif name == "style":
+                self.styles.append((value, line))
+            elif (tag, name) in _LOADED or name in ("href", "xlink:href"):
+                urls = [u.split()[0] for u in value.split(",") if u.strip()] if name == "srcset" else [value]
+                self.links.extend((tag, name, url, line) for url in urls)
+
+    def handle_data(self, data):
+        if self.lasttag == "style":
+            self.styles.append((data, self.getpos()[0]))
+
+
+def check_site(project):
+    """Problems of the built site, as 'file:line: message' strings."""
+    site = project.out
+    if not (site / "index.html").is_file():
+        return [f"{site}: no index.html; run python build.py first"]
+    problems = []
+    pages = {}
+    for path in sorted(site.rglob("*.html")):
+        page = _Page()
+        page.feed(path.read_text(encoding="utf-8"))
+        pages[path] = page
+    for path, page in pages.items():
+        where = path.relative_to(site)
+        for tag, attribute, url, line in page.links:
+            problem = _check_url(url, path, site, project.base_url, pages, loaded=(tag, attribute) in _LOADED)
+            if problem:
+                problems.append(f"{where}:{line}: <{tag} {attribute}={url!r}> {problem}")
+        for css, line in page.styles:
+            problems += [f"{where}:{line}: {p}" for p in _check_css(css, path, site, project.base_url)]
+    for css_path in sorted(site.rglob("*.css")):
+        problems += [f"{css_path.relative_to(site)}: {p}" for p in
+                     _check_css(css_path.read_text(encoding="utf-8"), css_path, site, project.base_url)]
+    return problems
+
+
+def _check_css(css, path, site, base_url):
+    problems = []
+    for match in _CSS_URL.finditer(css):
+        url = match.group(1) or match.group(2)
+        if not url.startswith("data:"):
+            problem = _check_url(url, path, site, base_url, {}, loaded=True)
+            if problem:
+                problems.append(f"url({url}) {problem}")
+    return problems
+
+
+def _check_url(url, page_path, site, base_url, pages, loaded):
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme in ("mailto", "data", "javascript"):
+        return None
+    if parts.scheme or parts.netloc:
+        return "is loaded from outside _site/" if loaded else None  # external links are fine
+    if not parts.path:
+        target = page_path
+    elif parts.path.startswith("/"):
+        if not base_url.startswith("/") or not parts.path.startswith(base_url):
+            return f"is an absolute path outside the base URL {base_url or '(relative)'}"
+        target = site / urllib.parse.unquote(parts.path[len(base_url):])
+    else:
+        target = page_path.parent / urllib.parse.unquote(parts.path)
+    target = Path(target).resolve()
+    if not target.is_relative_to(site.resolve()):
+        return "points outside _site/"
+    if target.is_dir():
+        target = target / "index.html"
+    if not target.is_file():
+        return "points to a missing file"
+    if parts.fragment and target in pages and urllib.parse.unquote(parts.fragment) not in pages[target].ids:
+        return f"points to a missing anchor #{parts.fragment}"
+    return None
+
+
+def run(project):
+    """All problems found: source errors raise BadInput; site problems are returned."""
+    builder.render_article(project, regenerate=False)
+    return check_site(project)

@@ -1,0 +1,96 @@
+"""The YAML front matter of article/index.md, checked field by field with line numbers."""
+
+import datetime
+from dataclasses import dataclass
+
+import yaml
+
+from mechanics.site.errors import SourceError
+
+REQUIRED = ("title", "description", "authors", "date", "bibliography")
+
+
+@dataclass(frozen=True)
+class Author:
+    name: str
+    affiliations: tuple[str, ...]
+    url: str | None
+
+
+@dataclass(frozen=True)
+class FrontMatter:
+    title: str
+    description: str
+    authors: tuple[Author, ...]
+    date: datetime.date
+    bibliography: str  # path relative to the article directory
+
+
+def split(text, path):
+    """(front matter, body, line number of the body's first line) of an article source."""
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].strip() != "---":
+        raise SourceError(path, 1, "the article must start with YAML front matter between '---' lines")
+    for end in range(1, len(lines)):
+        if lines[end].strip() in ("---", "..."):
+            break
+    else:
+        raise SourceError(path, 1, "front matter opened with '---' is never closed")
+    yaml_text = "".join(lines[1:end])
+    return _parse(yaml_text, path, first_line=2, closing_line=end + 1), "".join(lines[end + 1:]), end + 2
+
+
+def _parse(yaml_text, path, first_line, closing_line):
+    try:
+        root = yaml.compose(yaml_text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        raise SourceError(path, first_line + mark.line, f"malformed front matter: {error.problem}") from None
+    if not isinstance(root, yaml.MappingNode):
+        raise SourceError(path, first_line, "front matter must be a mapping of fields (title: ..., authors: ...)")
+    fields = {key.value: node for key, node in root.value}
+    for name in REQUIRED:
+        if name not in fields:
+            raise SourceError(path, closing_line, f"front matter is missing the required field {name!r}")
+
+    def line(node):
+        return first_line + node.start_mark.line
+
+    def value(node):
+        return yaml.SafeLoader("").construct_object(node, deep=True)
+
+    def text(name):
+        node = fields[name]
+        result = value(node)
+        if not isinstance(result, str) or not result.strip():
+            raise SourceError(path, line(node), f"front matter field {name!r} must be non-empty text")
+        return result
+
+    date = value(fields["date"])
+    if not isinstance(date, datetime.date):
+        raise SourceError(path, line(fields["date"]), "front matter field 'date' must be a date like 2025-01-31")
+    return FrontMatter(
+        title=text("title"),
+        description=text("description"),
+        authors=tuple(_author(node, path, line, value) for node in _authors(fields["authors"], path, line)),
+        date=date,
+        bibliography=text("bibliography"),
+    )
+
+
+def _authors(node, path, line):
+    if not isinstance(node, yaml.SequenceNode) or not node.value:
+        raise SourceError(path, line(node), "front matter field 'authors' must be a non-empty list")
+    return node.value
+
+
+def _author(node, path, line, value):
+    data = value(node)
+    if not isinstance(data, dict) or not isinstance(data.get("name"), str):
+        raise SourceError(path, line(node), "each author needs a 'name' (and 'affiliations')")
+    affiliations = data.get("affiliations", data.get("affiliation"))
+    if isinstance(affiliations, str):
+        affiliations = [affiliations]
+    if not affiliations or not all(isinstance(a, str) for a in affiliations):
+        raise SourceError(path, line(node), f"author {data['name']!r} needs 'affiliations': a list of names")
+    return Author(name=data["name"], affiliations=tuple(affiliations), url=data.get("url"))

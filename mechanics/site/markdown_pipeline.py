@@ -1,0 +1,203 @@
+"""article/index.md to HTML: Python-Markdown plus math, citations, figure embeds and cross-references.
+
+Syntax added on top of Python-Markdown (footnotes, tables, toc):
+- `$...$` inline and `$$...$$` display TeX, rendered to MathML; `\\$` is a literal dollar;
+- `[@key]` or `[@a; @b]` cites entries of the bibliography;
+- a line `@figure(NAME)` embeds figure NAME (numbered in order of appearance);
+- `@fig:NAME` is a link reading "Figure N".
+None of these are recognised inside code spans or fenced code blocks.
+
+Our syntax is replaced before Markdown parses blocks, while the text still has the source's line
+numbers, so every error names file and line. The replacements go into Markdown's HTML stash,
+which keeps them verbatim. Figure embeds become slots, filled once the figure data is loaded.
+"""
+
+import bisect
+import html
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import markdown
+from markdown.preprocessors import Preprocessor
+
+from mechanics.site.errors import SourceError
+from mechanics.site.texmath import tex_to_mathml
+
+_TOKENS = re.compile(
+    r"""
+    (?P<fence>^[ \t]*(?P<fence_mark>`{3,}|~{3,})[^\n]*\n.*?^[ \t]*(?P=fence_mark)[ \t]*$)
+  | (?P<code>(?P<ticks>`+)(?:(?!\n[ \t]*\n).)+?(?<!`)(?P=ticks)(?!`))
+  | \\(?P<dollar>\$)
+  | \$\$(?P<display>.+?)\$\$
+  | \$(?P<inline>[^\s$](?:[^$\n]|\n(?![ \t]*\n))*?)(?<![\s\\])\$(?!\d)
+  | \[(?P<cites>@[^\]]*)\](?!\()
+  | ^[ \t]*@figure\((?P<figure>[^)\n]*)\)[ \t]*$
+  | @fig:(?P<figref>[A-Za-z0-9_\-]+)
+    """,
+    re.MULTILINE | re.DOTALL | re.VERBOSE,
+)
+_CITE_KEY = re.compile(r"\s*@([\w:.\-/+]+)\s*")
+
+
+def figure_slot(name):
+    """The placeholder the builder replaces with figure NAME's rendered <figure>."""
+    return f'<div data-figure-slot="{html.escape(name)}"></div>'
+
+
+@dataclass
+class Page:
+    """What the template needs of the article, besides the front matter."""
+
+    body_html: str
+    toc_html: str
+    footnotes_html: str
+    figures: list  # names, in order: figure N is figures[N - 1]
+    captions: dict  # name -> caption HTML
+    references: list = field(default_factory=list)
+
+
+class _Source:
+    """A text with its place in a file, to turn match offsets into line numbers."""
+
+    def __init__(self, text, path, first_line):
+        self.text, self.path, self.first_line = text, path, first_line
+        self._newlines = [i for i, ch in enumerate(text) if ch == "\n"]
+
+    def line(self, offset):
+        return self.first_line + bisect.bisect_left(self._newlines, offset)
+
+    def error(self, offset, message):
+        return SourceError(self.path, self.line(offset), message)
+
+
+class _Renderer:
+    """Shared state of one article render: figure numbers and the citation order."""
+
+    def __init__(self, bibliography, figure_specs, figure_paths):
+        self.bibliography = bibliography
+        self.specs = figure_specs  # name -> FigureSpec
+        self.spec_paths = figure_paths  # name -> figures_src/NAME.py
+        self.numbers = {}  # embedded figure name -> number
+        self.captions = {}
+
+    def number_figures(self, source):
+        for match in _TOKENS.finditer(source.text):
+            name = match.group("figure")
+            if name is None:
+                continue
+            name = name.strip()
+            if name not in self.specs:
+                known = ", ".join(sorted(self.specs)) or "none"
+                raise source.error(match.start(), f"unknown figure {name!r} (figures in figures_src/: {known})")
+            if name in self.numbers:
+                raise source.error(match.start(), f"figure {name!r} is embedded twice")
+            self.numbers[name] = len(self.numbers) + 1
+
+    def markdown(self, source, article):
+        extensions = [_Syntax(self, source), "tables"]
+        if article:
+            extensions += ["footnotes", "toc"]
+        md = markdown.Markdown(
+            extensions=extensions,
+            extension_configs={
+                "footnotes": {"UNIQUE_IDS": False, "BACKLINK_TITLE": "Back to text"},
+                "toc": {"permalink": "#", "permalink_class": "heading-anchor", "toc_depth": "2-3"},
+            },
+            output_format="html",
+        )
+        return md, md.convert(source.text)
+
+    def replace(self, match, source, stash):
+        """The replacement for one token of our syntax (code is returned untouched)."""
+        kind = match.lastgroup  # the alternative's outer group closes last
+        if kind in ("fence", "code"):
+            return match.group()
+        if kind == "dollar":
+            return "&#36;"
+        if kind in ("display", "inline"):
+            tex = match.group(kind)
+            try:
+                mathml = tex_to_mathml(tex.strip(), display=kind == "display")
+            except ValueError as error:
+                raise source.error(match.start(), f"bad TeX {_clip(tex)}: {error}") from None
+            return stash(f'<div class="math-display">{mathml}</div>' if kind == "display" else mathml)
+        if kind == "cites":
+            return stash(self._citation(match, source))
+        if kind == "figure":
+            name = match.group("figure").strip()
+            self.captions[name] = self._caption(name)
+            return "\n\n" + stash(figure_slot(name)) + "\n\n"
+        name = match.group("figref")
+        if name not in self.numbers:
+            raise source.error(match.start(), f"@fig:{name} refers to a figure that is not embedded with @figure({name})")
+        return stash(f'<a class="figure-ref" href="#fig-{html.escape(name)}">Figure {self.numbers[name]}</a>')
+
+    def _citation(self, match, source):
+        parts = match.group("cites").split(";")
+        keys = []
+        for part in parts:
+            key = _CITE_KEY.fullmatch(part)
+            if key is None:
+                raise source.error(match.start(), f"malformed citation [{match.group('cites')}]: write [@key] or [@a; @b]")
+            keys.append(key.group(1))
+        numbers = [self.bibliography.cite(key, source.path, source.line(match.start())) for key in keys]
+        links = ", ".join(
+            f'<a href="#ref-{html.escape(key)}" data-cite="{html.escape(key)}">{number}</a>'
+            for key, number in zip(keys, numbers)
+        )
+        return f'<span class="citation">[{links}]</span>'
+
+    def _caption(self, name):
+        path = self.spec_paths[name]
+        script = path.read_text(encoding="utf-8")
+        caption_at = script.find("caption")
+        line = script.count("\n", 0, caption_at) + 1 if caption_at >= 0 else 1
+        _, caption_html = self.markdown(_Source(self.specs[name].caption, path, line), article=False)
+        # One paragraph of caption sits inside <figcaption>; keep its inline content only.
+        return re.sub(r"^<p>(.*)</p>$", r"\1", caption_html.strip(), flags=re.DOTALL)
+
+
+class _SyntaxPreprocessor(Preprocessor):
+    def __init__(self, md, renderer, source):
+        super().__init__(md)
+        self.renderer, self.source = renderer, source
+
+    def run(self, lines):
+        # Whitespace normalisation (which runs first) keeps line count, so offsets still map to lines.
+        text = "\n".join(lines)
+        source = _Source(text, self.source.path, self.source.first_line)
+        stash = self.md.htmlStash.store
+        return _TOKENS.sub(lambda m: self.renderer.replace(m, source, stash), text).split("\n")
+
+
+class _Syntax(markdown.Extension):
+    def __init__(self, renderer, source):
+        super().__init__()
+        self.renderer, self.source = renderer, source
+
+    def extendMarkdown(self, md):
+        # Priority 29: after whitespace normalisation (30), before fenced code (25) and raw HTML (20).
+        md.preprocessors.register(_SyntaxPreprocessor(md, self.renderer, self.source), "neuron_syntax", 29)
+
+
+def _clip(tex):
+    tex = " ".join(tex.split())
+    return repr(tex if len(tex) <= 40 else tex[:37] + "...")
+
+
+def render_body(body, path, first_line, bibliography, figure_specs, figure_paths):
+    """The article body as HTML pieces; raises SourceError naming file and line on bad input."""
+    renderer = _Renderer(bibliography, figure_specs, figure_paths)
+    source = _Source(body, Path(path), first_line)
+    renderer.number_figures(source)
+    md, body_html = renderer.markdown(source, article=True)
+    body_html, marker, footnotes = body_html.partition('<div class="footnote">')
+    return Page(
+        body_html=body_html,
+        toc_html=md.toc,
+        footnotes_html=marker + footnotes,
+        figures=list(renderer.numbers),
+        captions=renderer.captions,
+        references=bibliography.references(),
+    )
