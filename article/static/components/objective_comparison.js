@@ -1,0 +1,113 @@
+// <nm-objective-comparison>: one unit visualized under several objectives, as a matrix of
+// objective (neuron, channel) by direction (dot, cossim). Panels with a decomposition show its
+// window below; hovering or focusing a cell shows that position's visualization in the panel.
+// Data: figure.json (contract kind "objective_comparison") in a child <script type="application/json">;
+// sprite files are relative to the element's data-asset-url.
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (key === "class") node.className = value;
+    else if (key === "text") node.textContent = value;
+    else node.setAttribute(key, value);
+  }
+  node.append(...children);
+  return node;
+}
+
+// Shows tile `ref` of a sprite as the element's background, scaled to the element's size.
+function paintTile(node, fig, assetUrl, ref) {
+  const sprite = fig.sprites[ref.sprite];
+  const rows = Math.ceil(sprite.count / sprite.columns);
+  const col = ref.index % sprite.columns;
+  const row = Math.floor(ref.index / sprite.columns);
+  node.style.backgroundImage = `url("${assetUrl}${encodeURIComponent(sprite.file)}")`;
+  node.style.backgroundSize = `${sprite.columns * 100}% ${rows * 100}%`;
+  node.style.backgroundPosition =
+    `${sprite.columns > 1 ? (100 * col) / (sprite.columns - 1) : 0}% ${rows > 1 ? (100 * row) / (rows - 1) : 0}%`;
+  node.dataset.tile = `${ref.sprite}:${ref.index}`;
+}
+
+const signed = (n) => (n > 0 ? `+${n}` : n < 0 ? `\u2212${-n}` : "0");
+const OBJECTIVE_LABELS = { neuron: "neuron objective", channel: "channel objective" };
+const DIRECTION_LABELS = { dot: "dot product", cossim: "cosine similarity" };
+
+class ObjectiveComparison extends HTMLElement {
+  connectedCallback() {
+    if (this.fig) return;
+    // The data stays in the element, so the page's source of truth is inspectable.
+    this.dataScript = this.querySelector('script[type="application/json"]');
+    this.fig = JSON.parse(this.dataScript.textContent);
+    this.assetUrl = this.dataset.assetUrl || "";
+    this.render();
+    this.setAttribute("data-ready", "");
+    performance.mark("nm-diagram-ready");
+  }
+
+  render() {
+    const panels = this.fig.panels;
+    const objectives = [...new Set(panels.map((p) => p.objective))];
+    const directions = [...new Set(panels.map((p) => p.direction))];
+    const matrix = el("div", { class: "nm-matrix" });
+    matrix.style.gridTemplateColumns = `repeat(${directions.length + 1}, max-content)`;
+    matrix.append(el("span"), ...directions.map((d) => el("span", { class: "nm-label", text: DIRECTION_LABELS[d] })));
+    for (const objective of objectives) {
+      matrix.append(el("span", { class: "nm-label", text: OBJECTIVE_LABELS[objective] }));
+      for (const direction of directions) {
+        // Two panels may share a cell of the matrix; each is shown, one after the other.
+        const here = panels.filter((p) => p.objective === objective && p.direction === direction);
+        matrix.append(here.length ? el("div", { class: "nm-row" }, ...here.map((p) => this.panel(p))) : el("span"));
+      }
+    }
+    this.replaceChildren(this.dataScript, matrix);
+  }
+
+  panel(panel) {
+    const node = el("section", { class: "nm-objective", "data-panel": panel.id, "aria-label": panel.label });
+    const large = el("span", { class: "nm-tile nm-large", role: "img" });
+    const caption = el("p", { class: "nm-detail-caption nm-value" });
+    const showUnit = () => {
+      paintTile(large, this.fig, this.assetUrl, panel.unit_image);
+      large.setAttribute("aria-label", `${this.fig.target.label}, ${panel.label}`);
+      caption.textContent = `objective value ${panel.value.toFixed(2)}`;
+    };
+    showUnit();
+    node.append(el("span", { class: "nm-label", text: panel.label }), large, caption);
+    if (!panel.cells.length) {
+      node.append(el("p", { class: "nm-note", text: panel.window ? "no decomposition" : "whole channel: no window" }));
+      return node;
+    }
+    const { width: w } = panel.window;
+    const grid = el("div", { class: "nm-grid", role: "group", "aria-label": `${panel.label}: components by position` });
+    grid.style.gridTemplateColumns = `repeat(${w}, 1fr)`;
+    const buttons = panel.cells.map((cell, i) => {
+      const tile = el("span", { class: "nm-tile" });
+      paintTile(tile, this.fig, this.assetUrl, cell.image);
+      const button = el("button", { type: "button", class: "nm-cell",
+        "aria-label": `offset ${signed(cell.offset[0])}, ${signed(cell.offset[1])}` }, tile);
+      button.style.setProperty("--nm-weight", cell.weight);
+      button.classList.toggle("is-centre", cell.offset[0] === 0 && cell.offset[1] === 0);
+      const show = () => {
+        paintTile(large, this.fig, this.assetUrl, cell.image);
+        large.setAttribute("aria-label", `component at offset ${signed(cell.offset[0])}, ${signed(cell.offset[1])}`);
+        caption.textContent = `offset (${signed(cell.offset[0])}, ${signed(cell.offset[1])}) \u00b7 norm ${cell.norm.toFixed(2)}`;
+        buttons.forEach((b) => b.classList.toggle("is-active", b === button));
+      };
+      const reset = () => {
+        showUnit();
+        button.classList.remove("is-active");
+      };
+      button.addEventListener("pointerenter", show);
+      button.addEventListener("focus", show);
+      button.addEventListener("click", show);
+      button.addEventListener("pointerleave", () => { if (document.activeElement !== button) reset(); });
+      button.addEventListener("blur", reset);
+      return button;
+    });
+    grid.append(...buttons);
+    node.append(grid);
+    return node;
+  }
+}
+
+if (!customElements.get("nm-objective-comparison")) customElements.define("nm-objective-comparison", ObjectiveComparison);

@@ -1,0 +1,192 @@
+"""A built fixture site served on 127.0.0.1, and Chromium pages that fail on any console error,
+failed request or request to another host.
+
+The site is a temporary project: article/index.md embedding one figure of each kind, contract-valid
+fixture figures (figure_fixtures.py) and the repository's own article/templates and article/static,
+built with the real build.py.
+"""
+
+import functools
+import http.server
+import json
+import shutil
+import threading
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import jinja2
+import pytest
+
+from figure_fixtures import FIGURES, write_all
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = REPO / "test-artifacts"
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--disable-component-update", "--no-first-run"]
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "browser: drives Debian's chromium against a built fixture site")
+
+
+def pytest_collection_modifyitems(config, items):
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.browser)
+            if not CHROMIUM.exists():
+                item.add_marker(pytest.mark.skip(
+                    reason=f"browser tests need Debian's chromium at {CHROMIUM}: apt-get install chromium"))
+
+
+def _render_with_partials(root, site):
+    """Stand-in for build.py until it embeds figures: renders each partial into one page."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(root / "article" / "templates"), autoescape=True)
+    bodies = []
+    for number, name in enumerate(FIGURES, start=1):
+        fig = json.loads((root / "assets" / "figures" / name / "figure.json").read_text())
+        body = env.get_template(f"diagrams/{fig['kind']}.html").render(
+            fig=fig, name=name, number=number, caption_html="", stale=False,
+            asset_url=f"assets/figures/{name}/", static_url="static/")
+        bodies.append(f'<figure class="article-figure" id="fig-{name}">{body}<figcaption>Figure {number}. {fig["summary"]}</figcaption></figure>')
+        shutil.copytree(root / "assets" / "figures" / name, site / "assets" / "figures" / name)
+    shutil.copytree(root / "article" / "static", site / "static")
+    (site / "index.html").write_text(
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>fixture</title>'
+        '<link rel="stylesheet" href="static/article.css"></head><body><main class="article column">'
+        + "\n".join(f"<h2>{name}</h2>{body}" for name, body in zip(FIGURES, bodies))
+        + '</main><script src="static/article.js"></script></body></html>')
+
+
+@pytest.fixture(scope="session")
+def site_dir(tmp_path_factory):
+    root = tmp_path_factory.mktemp("project")
+    write_all(root / "assets" / "figures")
+    shutil.copytree(REPO / "article" / "templates", root / "article" / "templates")
+    shutil.copytree(REPO / "article" / "static", root / "article" / "static")
+    site = root / "_site"
+    site.mkdir()
+    _render_with_partials(root, site)
+    return site
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def base_url(site_dir):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
+                                             functools.partial(_QuietHandler, directory=str(site_dir)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+class PageProblems:
+    """Everything that must not happen while a page is open."""
+
+    def __init__(self, base_url):
+        self.origin = urlsplit(base_url).netloc
+        self.console_errors = []
+        self.failed = []
+        self.foreign = []
+        self.requested = []
+
+    def attach(self, page):
+        page.on("console", self._on_console)
+        page.on("pageerror", lambda e: self.console_errors.append(str(e)))
+        page.on("requestfailed", lambda r: self.failed.append(f"{r.url} ({r.failure})"))
+        page.on("response", self._on_response)
+        page.on("request", self._on_request)
+
+    @staticmethod
+    def _is_favicon(url):
+        # Chromium asks for /favicon.ico on its own; that request is the browser's, not the page's.
+        return urlsplit(url).path == "/favicon.ico"
+
+    def _on_console(self, message):
+        if message.type == "error" and not self._is_favicon(message.location.get("url", "")):
+            self.console_errors.append(f"{message.text} at {message.location.get('url')}")
+
+    def _on_response(self, response):
+        if response.status >= 400 and not self._is_favicon(response.url):
+            self.failed.append(f"{response.url} (HTTP {response.status})")
+
+    def _on_request(self, request):
+        self.requested.append(request.url)
+        if urlsplit(request.url).netloc != self.origin:
+            self.foreign.append(request.url)
+
+    def assert_clean(self):
+        assert self.console_errors == [], "console errors"
+        assert self.failed == [], "failed requests"
+        assert self.foreign == [], f"requests to a host other than {self.origin}"
+
+
+READY = f"document.querySelectorAll('.nm-diagram[data-ready]').length === {len(FIGURES)}"
+
+
+def _open(browser, problems, **context_options):
+    context = browser.new_context(**{"viewport": {"width": 1100, "height": 900}, **context_options})
+    context.set_default_timeout(5000)
+    page = context.new_page()
+    problems.attach(page)
+    return context, page
+
+
+@pytest.fixture
+def problems(base_url):
+    """What went wrong on the test's page; a test may also read problems.requested."""
+    return PageProblems(base_url)
+
+
+@pytest.fixture
+def page(browser, base_url, problems):
+    """The article page with every diagram ready; fails the test on console errors or bad requests."""
+    context, page = _open(browser, problems)
+    page.goto(base_url, wait_until="domcontentloaded")
+    page.wait_for_function(READY)
+    yield page
+    context.close()
+    problems.assert_clean()
+
+
+@pytest.fixture
+def touch_page(browser, base_url, problems):
+    """A phone-sized touch context: taps, no hover."""
+    context, page = _open(browser, problems, viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    page.goto(base_url, wait_until="domcontentloaded")
+    page.wait_for_function(READY)
+    yield page
+    context.close()
+    problems.assert_clean()
+
+
+@pytest.fixture
+def nojs_page(browser, base_url, problems):
+    context, page = _open(browser, problems, java_script_enabled=False)
+    page.goto(base_url, wait_until="load")
+    yield page
+    context.close()
+    problems.assert_clean()
+
+
+@pytest.fixture(scope="session")
+def artifacts():
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

@@ -1,0 +1,382 @@
+"""The five diagrams in Chromium: what a reader does with them, and what they must show."""
+
+import re
+
+import pytest
+
+from figure_fixtures import FIGURES
+
+FIGURE_OF_KIND = {kind: name for name, kind in FIGURES.items()}
+
+
+def figure(page, kind):
+    return page.locator(f"#fig-{FIGURE_OF_KIND[kind]} .nm-diagram")
+
+
+def tile(locator):
+    """Which sprite tile an element shows, as 'sprite:index'."""
+    return locator.get_attribute("data-tile")
+
+
+def pixels(locator):
+    return locator.screenshot(animations="disabled")
+
+
+@pytest.mark.parametrize("kind", list(FIGURE_OF_KIND))
+def test_every_diagram_renders_and_is_screenshotted(page, artifacts, kind):
+    diagram = figure(page, kind)
+    diagram.scroll_into_view_if_needed()
+    assert diagram.locator(".nm-fallback").count() == 0, "the component replaces its static fallback"
+    # Every tile's sprite has loaded: a broken sprite URL would leave the tile blank.
+    page.wait_for_function(
+        """el => [...el.querySelectorAll('.nm-tile')].filter(t => t.offsetParent).every(t => {
+               const url = getComputedStyle(t).backgroundImage;
+               return url === 'none' ? t.classList.contains('nm-empty') || t.hasAttribute('data-src') : true; })""",
+        arg=diagram.element_handle())
+    diagram.screenshot(path=str(artifacts / f"{kind}.png"), animations="disabled")
+
+
+def figure_data(page, kind):
+    return page.evaluate(
+        "el => JSON.parse(el.querySelector('script[type=\"application/json\"]').textContent)",
+        figure(page, kind).element_handle())
+
+
+def move_away(page):
+    page.mouse.move(2, 2)
+
+
+# -- decomposition grid -------------------------------------------------------------------------
+
+def test_hovering_a_grid_cell_shows_it_larger_with_its_top_channels(page):
+    grid = figure(page, "decomposition_grid")
+    detail = grid.locator(".nm-detail")
+    large = detail.locator(".nm-large")
+    assert tile(large) == "branch_positive:12", "the centre cell (offset 0, 0) is shown first"
+    centre_pixels = pixels(large)
+
+    grid.locator(".nm-cell").nth(0).hover()
+    assert tile(large) == "branch_positive:0"
+    assert pixels(large) != centre_pixels
+    assert "excites at offset (\u22122, \u22122)" in detail.locator(".nm-label").first.text_content()
+    channels = detail.locator(".nm-channels li")
+    assert channels.count() == 4
+    assert [channels.nth(k).locator(".nm-value").first.text_content() for k in range(4)] == \
+        ["ch 0", "ch 3", "ch 6", "ch 9"]
+    assert tile(channels.nth(1).locator(".nm-tile")) == "channels:1"
+    assert "0.500" in channels.nth(1).text_content()
+
+    move_away(page)
+    assert tile(large) == "branch_positive:12", "leaving the grid returns to the selected cell"
+
+
+def test_cell_emphasis_follows_the_norm(page):
+    grid = figure(page, "decomposition_grid")
+    cells = figure_data(page, "decomposition_grid")["views"]["branch"]["positive"]["cells"]
+    opacities = grid.locator(".nm-cell").evaluate_all("cells => cells.map(c => +getComputedStyle(c).opacity)")
+    for i, cell in enumerate(cells):
+        if i != 12:  # the selected cell is drawn at full opacity
+            assert opacities[i] == pytest.approx(0.18 + 0.82 * cell["weight"], abs=0.01)
+    assert opacities[7] > opacities[0], "a cell next to the centre outweighs a corner"
+
+
+def test_toggles_switch_between_excites_inhibits_and_between_paths(page):
+    grid = figure(page, "decomposition_grid")
+    first = grid.locator(".nm-cell .nm-tile").first
+    large = grid.locator(".nm-detail .nm-large")
+
+    grid.get_by_role("button", name="inhibits").click()
+    assert grid.get_by_role("button", name="inhibits").get_attribute("aria-pressed") == "true"
+    assert grid.get_by_role("button", name="excites").get_attribute("aria-pressed") == "false"
+    assert tile(first) == "branch_negative:0"
+    assert tile(large) == "branch_negative:12"
+    assert "inhibits at offset" in grid.locator(".nm-detail .nm-label").first.text_content()
+
+    before = pixels(grid.locator(".nm-grid"))
+    grid.get_by_role("button", name="skip path").click()
+    assert tile(first) == "skip_negative:0"
+    assert pixels(grid.locator(".nm-grid")) != before
+    weights = grid.locator(".nm-cell").evaluate_all("cs => cs.map(c => +c.style.getPropertyValue('--nm-weight'))")
+    expected = [c["weight"] for c in figure_data(page, "decomposition_grid")["views"]["skip"]["negative"]["cells"]]
+    assert weights == pytest.approx(expected)
+
+    grid.get_by_role("button", name="full").click()
+    grid.get_by_role("button", name="excites").click()
+    assert tile(first) == "full_positive:0"
+
+
+def test_keyboard_tabs_into_the_grid_and_arrows_move_the_detail(page):
+    grid = figure(page, "decomposition_grid")
+    large = grid.locator(".nm-detail .nm-large")
+    grid.get_by_role("button", name="inhibits").focus()
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.getAttribute('aria-label')")
+    assert focused.startswith("offset 0, 0"), "the grid is one tab stop, entered at the selected cell"
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") == "solid", "focus is visible"
+
+    page.keyboard.press("ArrowRight")
+    assert tile(large) == "branch_positive:13"
+    page.keyboard.press("ArrowUp")
+    assert tile(large) == "branch_positive:8"
+    page.keyboard.press("Home")
+    assert tile(large) == "branch_positive:5"
+    page.keyboard.press("ArrowLeft")  # at the window's edge: stays
+    assert tile(large) == "branch_positive:5"
+    assert page.evaluate("[...document.activeElement.parentNode.parentNode.querySelectorAll('[tabindex=\"0\"]')].length") == 1
+
+    page.keyboard.press("Tab")
+    assert tile(large) == "branch_positive:5", "leaving the grid keeps the last cell"
+
+
+def test_grid_with_a_single_view_has_no_path_toggle_and_instances_are_independent(page):
+    grid = figure(page, "decomposition_grid")
+    page.evaluate("""fig => {
+        const only = {...fig, views: {full: fig.views.full}};
+        const el = document.createElement('nm-decomposition-grid');
+        el.className = 'nm-diagram';
+        el.id = 'second-grid';
+        el.dataset.assetUrl = document.querySelector('nm-decomposition-grid').dataset.assetUrl;
+        const data = document.createElement('script');
+        data.type = 'application/json';
+        data.textContent = JSON.stringify(only);
+        el.append(data);
+        document.querySelector('main').append(el);
+    }""", figure_data(page, "decomposition_grid"))
+    second = page.locator("#second-grid")
+    assert second.get_attribute("data-ready") == ""
+    assert second.get_by_role("button", name="skip path").count() == 0
+    assert second.get_by_role("group", name="show").count() == 1
+    assert tile(second.locator(".nm-cell .nm-tile").first) == "full_positive:0"
+
+    second.get_by_role("button", name="inhibits").click()
+    assert tile(second.locator(".nm-cell .nm-tile").first) == "full_negative:0"
+    assert tile(grid.locator(".nm-cell .nm-tile").first) == "branch_positive:0", "the first grid is untouched"
+
+
+def test_tapping_a_cell_and_a_toggle_works_on_touch(touch_page):
+    grid = figure(touch_page, "decomposition_grid")
+    large = grid.locator(".nm-detail .nm-large")
+    grid.locator(".nm-cell").nth(3).tap()
+    assert tile(large) == "branch_positive:3"
+    grid.get_by_role("button", name="inhibits").tap()
+    assert tile(large) == "branch_negative:3"
+
+
+# -- attribution explorer -----------------------------------------------------------------------
+
+def test_hovering_and_clicking_photo_cells_shows_their_attribution_visualization(page):
+    explorer = figure(page, "attribution_explorer")
+    large = explorer.locator(".nm-detail .nm-large")
+    cells = explorer.locator(".nm-overlay button")
+    assert cells.count() == 49
+    assert tile(large) == "logit_285_gradxact:24"
+    before = pixels(large)
+
+    cells.nth(0).hover()
+    assert tile(large) == "logit_285_gradxact:0"
+    assert pixels(large) != before
+    assert "row 1, col 1" in explorer.locator(".nm-detail .nm-label").text_content()
+
+    cells.nth(10).click()
+    move_away(page)
+    assert tile(large) == "logit_285_gradxact:10", "a click pins the cell"
+    marker = explorer.locator(".nm-marker")
+    left, top = marker.evaluate("m => [parseFloat(m.style.left), parseFloat(m.style.top)]")
+    assert (left, top) == (pytest.approx(100 * 3 / 7, abs=0.01), pytest.approx(100 / 7, abs=0.01))
+
+
+def test_hovering_the_saliency_map_follows_the_same_cell(page):
+    explorer = figure(page, "attribution_explorer")
+    explorer.locator("canvas").scroll_into_view_if_needed()
+    box = explorer.locator("canvas").bounding_box()
+    page.mouse.move(box["x"] + box["width"] * (5.5 / 7), box["y"] + box["height"] * (2.5 / 7))
+    assert tile(explorer.locator(".nm-detail .nm-large")) == f"logit_285_gradxact:{2 * 7 + 5}"
+
+
+def test_switching_method_and_target_changes_map_picture_and_completeness(page):
+    explorer = figure(page, "attribution_explorer")
+    large = explorer.locator(".nm-detail .nm-large")
+    canvas = explorer.locator("canvas")
+    completeness = explorer.locator(".nm-completeness")
+    explorer.locator(".nm-overlay button").nth(10).click()
+    map_before = canvas.evaluate("c => c.toDataURL()")
+    assert "sum of attributions \u22120.05" in completeness.text_content()
+    assert "gap 10.25" in completeness.text_content()
+
+    explorer.get_by_role("button", name="integrated gradients (64 steps)").click()
+    assert tile(large) == "logit_285_ig:10"
+    assert canvas.evaluate("c => c.toDataURL()") != map_before
+    assert "sum of attributions 9.75" in completeness.text_content()
+    assert "gap 0.45" in completeness.text_content()
+    assert "95.6% of the change" in completeness.text_content()
+
+    explorer.get_by_role("button", name="block10:101 (neuron)").click()
+    assert tile(large) == "block10_101_ig:10"
+    assert "block10:101 (neuron); integrated gradients" in explorer.locator(".nm-detail").text_content()
+
+
+def test_saliency_colours_follow_the_sign_of_the_map(page):
+    explorer = figure(page, "attribution_explorer")
+    saliency = figure_data(page, "attribution_explorer")["results"]["logit:285"]["gradxact"]["saliency"]
+    rgba = explorer.locator("canvas").evaluate("c => [...c.getContext('2d').getImageData(0, 0, 7, 7).data]")
+    for i, value in enumerate(v for row in saliency for v in row):
+        red, blue = rgba[4 * i], rgba[4 * i + 2]
+        if abs(value) > 0.2:
+            assert (red > blue) == (value > 0), f"cell {i} ({value}) has the wrong colour"
+
+
+def test_keyboard_reaches_the_photo_grid(page):
+    explorer = figure(page, "attribution_explorer")
+    explorer.get_by_role("button", name="integrated gradients (64 steps)").focus()
+    page.keyboard.press("Tab")
+    page.keyboard.press("ArrowDown")
+    assert tile(explorer.locator(".nm-detail .nm-large")) == "logit_285_gradxact:31"
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") == "solid"
+
+
+# -- factor view --------------------------------------------------------------------------------
+
+def window_colours(view):
+    """(r, g, b, alpha) of each square of the factor view's big window map."""
+    # The inline colour is the target of a short CSS transition; the computed one may be mid-way.
+    css = view.locator(".nm-panel > .nm-window i").evaluate_all("s => s.map(x => x.style.backgroundColor)")
+    return [tuple(float(v) for v in re.findall(r"[\d.]+", c)) + ((1.0,) if c.startswith("rgb(") else ()) for c in css]
+
+
+def test_hovering_a_factor_shows_where_it_acts(page):
+    view = figure(page, "factor_view")
+    factors = figure_data(page, "factor_view")["factors"]
+    window = view.locator(".nm-panel > .nm-window")
+    assert window.get_attribute("data-factor") == "all"
+    everything = window_colours(view)
+    assert len({c[:3] for c in everything}) == 3, "each factor colours the positions where it is strongest"
+
+    view.locator(".nm-factor").nth(1).hover()
+    assert window.get_attribute("data-factor") == "1"
+    assert "where factor 2 acts" in view.locator(".nm-panel .nm-label").nth(1).text_content()
+    shown = window_colours(view)
+    assert {c[:3] for c in shown} == {(27, 158, 119)}, "only factor 2's colour"
+    assert [c[3] for c in shown] == pytest.approx([v for row in factors[1]["map"] for v in row], abs=0.01)
+
+    move_away(page)
+    assert window.get_attribute("data-factor") == "all"
+    view.locator(".nm-factor").nth(2).click()
+    move_away(page)
+    assert window.get_attribute("data-factor") == "2", "a click pins the factor"
+    assert view.locator(".nm-factor").nth(2).get_attribute("aria-pressed") == "true"
+
+
+def test_factors_are_reachable_by_keyboard(page):
+    view = figure(page, "factor_view")
+    window = view.locator(".nm-panel > .nm-window")
+    view.locator(".nm-factor").nth(0).focus()
+    page.keyboard.press("Tab")
+    assert window.get_attribute("data-factor") == "1"
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") == "solid"
+    page.keyboard.press("Enter")
+    assert view.locator(".nm-factor").nth(1).get_attribute("aria-pressed") == "true"
+
+
+# -- objective comparison -----------------------------------------------------------------------
+
+def test_objectives_are_laid_out_side_by_side_by_objective_and_direction(page):
+    comparison = figure(page, "objective_comparison")
+    headers = comparison.locator(".nm-matrix > .nm-label").all_text_contents()
+    assert headers == ["dot product", "cosine similarity", "neuron objective", "channel objective"]
+    panels = comparison.locator(".nm-objective")
+    assert panels.evaluate_all("ps => ps.map(p => p.dataset.panel)") == \
+        ["neuron-dot", "neuron-cossim", "channel-dot", "channel-cossim"]
+    boxes = [panels.nth(i).bounding_box() for i in range(4)]
+    assert boxes[0]["y"] == boxes[1]["y"] and boxes[0]["x"] < boxes[1]["x"], "dot and cossim side by side"
+    assert boxes[0]["x"] == boxes[2]["x"] and boxes[0]["y"] < boxes[2]["y"], "neuron above channel"
+    assert [tile(panels.nth(i).locator(".nm-large")) for i in range(4)] == [f"units:{i}" for i in range(4)]
+    assert "12.50" in panels.nth(0).text_content() and "6.20" in panels.nth(3).text_content()
+    assert panels.nth(2).locator(".nm-cell").count() == 0
+    assert "no window" in panels.nth(2).text_content()
+
+
+def test_hovering_or_focusing_a_panel_cell_swaps_its_picture(page):
+    panel = figure(page, "objective_comparison").locator(".nm-objective").nth(1)
+    large = panel.locator(".nm-large")
+    before = pixels(large)
+    panel.locator(".nm-cell").nth(2).hover()
+    assert tile(large) == "cells_1:2"
+    assert pixels(large) != before
+    assert "offset (\u22121, +1)" in panel.locator(".nm-detail-caption").text_content()
+    move_away(page)
+    assert tile(large) == "units:1"
+
+    panel.locator(".nm-cell").nth(4).focus()
+    assert tile(large) == "cells_1:4"
+    page.keyboard.press("Tab")
+    assert tile(large) == "cells_1:5"
+    assert tile(figure(page, "objective_comparison").locator(".nm-objective").nth(0).locator(".nm-large")) == "units:0"
+
+
+# -- gallery ------------------------------------------------------------------------------------
+
+def gallery_sprites_requested(problems, fig):
+    files = {s["file"] for s in fig["sprites"].values()}
+    return {url.rsplit("/", 1)[-1] for url in problems.requested} & files
+
+
+def test_gallery_has_many_units_from_several_layers_and_filters_them(page):
+    gallery = figure(page, "gallery")
+    gallery.scroll_into_view_if_needed()
+    cards = gallery.locator(".nm-gallery-items li")
+    assert cards.count() >= 64
+    assert len(set(cards.evaluate_all("cs => cs.map(c => c.dataset.layer)"))) >= 3
+    count = gallery.get_by_role("status")
+    assert count.text_content() == "96 of 96 units"
+
+    gallery.get_by_label("filter by layer").select_option("block10")
+    assert count.text_content() == "32 of 96 units"
+    visible = gallery.locator(".nm-gallery-items li:not([hidden])")
+    assert set(visible.evaluate_all("cs => cs.map(c => c.dataset.layer)")) == {"block10"}
+    assert visible.first.is_visible() and not gallery.locator("li[data-layer=block8]").first.is_visible()
+
+    gallery.get_by_label("filter by model").select_option("inception_v1")
+    assert count.text_content() == "16 of 96 units"
+    assert set(visible.evaluate_all("cs => cs.map(c => c.dataset.model + '/' + c.dataset.layer)")) == \
+        {"inception_v1/block10"}
+    # The newly shown units load their sprites as they come into view.
+    page.wait_for_function("el => el.querySelector('li:not([hidden])').hasAttribute('data-loaded')",
+                           arg=gallery.element_handle())
+
+
+def test_gallery_sprites_load_only_as_they_scroll_into_view(page, problems):
+    gallery = figure(page, "gallery")
+    fig = figure_data(page, "gallery")
+    page.wait_for_load_state("load")
+    assert gallery_sprites_requested(problems, fig) == set(), "nothing loads while the gallery is off screen"
+
+    gallery.scroll_into_view_if_needed()
+    page.wait_for_function("el => el.querySelector('li').hasAttribute('data-loaded')", arg=gallery.element_handle())
+    page.wait_for_function("() => performance.getEntriesByType('resource').some(r => r.name.includes('/unit_gallery/'))")
+    last_sprite = fig["sprites"][fig["items"][-1]["unit_image"]["sprite"]]["file"]
+    first_screen = gallery_sprites_requested(problems, fig)
+    assert first_screen and last_sprite not in first_screen
+    assert len(first_screen) <= 4, "grouped sprites: the first screen needs a few files, not one per unit"
+
+    gallery.locator(".nm-gallery-scroll").evaluate("s => s.scrollTop = s.scrollHeight")
+    page.wait_for_function("el => el.querySelector('li:last-child').hasAttribute('data-loaded')",
+                           arg=gallery.element_handle())
+    page.wait_for_function(f"() => performance.getEntriesByType('resource').some(r => r.name.endsWith('/{last_sprite}'))")
+    assert last_sprite in gallery_sprites_requested(problems, fig)
+    middle = gallery.locator(".nm-gallery-items li").nth(40)
+    assert middle.get_attribute("data-loaded") is None, "units scrolled past unseen stay unloaded"
+
+
+# -- without JavaScript -------------------------------------------------------------------------
+
+def test_without_javascript_every_figure_shows_its_static_sprite(nojs_page, artifacts):
+    for name in FIGURES:
+        images = nojs_page.locator(f"#fig-{name} img")
+        assert images.count() >= 1, name
+        for i in range(images.count()):
+            images.nth(i).scroll_into_view_if_needed()
+        nojs_page.wait_for_function(
+            "sel => [...document.querySelectorAll(sel)].every(i => i.complete && i.naturalWidth > 0)",
+            arg=f"#fig-{name} img")
+    assert nojs_page.locator(".nm-diagram[data-ready]").count() == 0
+    nojs_page.screenshot(path=str(artifacts / "no_javascript.png"), full_page=True)
