@@ -183,7 +183,7 @@ def regenerate(figure, project, quick):
                 child.terminate()
                 child.wait()
                 raise
-            bar.set_postfix_str("done" if returncode == 0 else "failed")
+            bar.set_postfix_str("done" if returncode == 0 else "failed", refresh=False)
         if returncode != 0:
             failure = _read_failure(error_file)
             if returncode == EXIT_WEIGHTS_UNAVAILABLE:

@@ -44,8 +44,10 @@ def _parse(yaml_text, path, first_line, closing_line):
     try:
         root = yaml.compose(yaml_text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        raise SourceError(path, first_line + mark.line, f"malformed front matter: {error.problem}") from None
+        # The context mark is where the unfinished construct began, e.g. the line of an unclosed '['.
+        mark = error.context_mark or error.problem_mark
+        reason = " ".join(filter(None, [error.context, error.problem]))
+        raise SourceError(path, first_line + mark.line, f"malformed front matter: {reason}") from None
     if not isinstance(root, yaml.MappingNode):
         raise SourceError(path, first_line, "front matter must be a mapping of fields (title: ..., authors: ...)")
     fields = {key.value: node for key, node in root.value}

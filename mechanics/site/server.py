@@ -64,8 +64,12 @@ def make_handler(site_root, state):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, directory=str(site_root), **kwargs)
 
+        def _request_path(self):
+            # Not urlsplit: it would read '//etc/passwd' as a host name; the file server does not.
+            return self.path.split("?", 1)[0].split("#", 1)[0]
+
         def do_GET(self):
-            if urllib.parse.urlsplit(self.path).path == builder.LIVE_RELOAD_PATH:
+            if self._request_path() == builder.LIVE_RELOAD_PATH:
                 return self._events()
             if not self._inside_site():
                 return self.send_error(403, "outside the site")
@@ -78,7 +82,7 @@ def make_handler(site_root, state):
 
         def _inside_site(self):
             """Refuse '..' (however encoded), backslashes, NULs, and symlinks that lead outside."""
-            raw = urllib.parse.urlsplit(self.path).path
+            raw = self._request_path()
             path = urllib.parse.unquote(raw)
             if not raw.startswith("/") or "\\" in path or "\0" in path:
                 return False
@@ -142,7 +146,7 @@ def open_server(project, port, state):
         raise
 
 
-def _watch(project, state, stop):
+def _watch(project, state, stop, ready):
     from watchfiles import DefaultFilter, watch
 
     base_filter = DefaultFilter()
@@ -151,7 +155,13 @@ def _watch(project, state, stop):
         return base_filter(change, path) and not is_scratch(path) and not Path(path).is_relative_to(project.out)
 
     roots = [p for p in (project.article_dir, project.root / "assets", project.figures_src) if p.exists()]
-    for changes in watch(*roots, watch_filter=relevant, stop_event=stop, debounce=400, step=30):
+    # yield_on_timeout yields an empty set once the watcher is armed (then every rust_timeout ms),
+    # so serve() can announce itself only when no edit can be missed.
+    for changes in watch(*roots, watch_filter=relevant, stop_event=stop, debounce=400, step=30,
+                         yield_on_timeout=True, rust_timeout=500):
+        ready.set()
+        if not changes:
+            continue
         names = sorted({Path(p).name for _, p in changes})
         print(f"changed: {', '.join(names)}", flush=True)
         rebuild(project, state)
@@ -162,9 +172,10 @@ def serve(project, port):
     state = BuildState()
     server = open_server(project, port, state)  # before building, so a busy port fails fast
     rebuild(project, state)
-    stop = threading.Event()
-    watcher = threading.Thread(target=_watch, args=(project, state, stop), daemon=True)
+    stop, ready = threading.Event(), threading.Event()
+    watcher = threading.Thread(target=_watch, args=(project, state, stop, ready), daemon=True)
     watcher.start()
+    ready.wait()
     host, bound_port = server.server_address[:2]
     print(f"serving {project.out} at http://{host}:{bound_port}/ (Ctrl-C to stop)", flush=True)
     try:
