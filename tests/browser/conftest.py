@@ -8,16 +8,16 @@ built with the real build.py.
 
 import functools
 import http.server
-import json
 import shutil
+import subprocess
+import sys
 import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import jinja2
 import pytest
 
-from figure_fixtures import FIGURES, write_all
+from figure_fixtures import FIGURES
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -40,35 +40,65 @@ def pytest_collection_modifyitems(config, items):
                     reason=f"browser tests need Debian's chromium at {CHROMIUM}: apt-get install chromium"))
 
 
-def _render_with_partials(root, site):
-    """Stand-in for build.py until it embeds figures: renders each partial into one page."""
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(root / "article" / "templates"), autoescape=True)
-    bodies = []
-    for number, name in enumerate(FIGURES, start=1):
-        fig = json.loads((root / "assets" / "figures" / name / "figure.json").read_text())
-        body = env.get_template(f"diagrams/{fig['kind']}.html").render(
-            fig=fig, name=name, number=number, caption_html="", stale=False,
-            asset_url=f"assets/figures/{name}/", static_url="static/")
-        bodies.append(f'<figure class="article-figure" id="fig-{name}">{body}<figcaption>Figure {number}. {fig["summary"]}</figcaption></figure>')
-        shutil.copytree(root / "assets" / "figures" / name, site / "assets" / "figures" / name)
-    shutil.copytree(root / "article" / "static", site / "static")
-    (site / "index.html").write_text(
-        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>fixture</title>'
-        '<link rel="stylesheet" href="static/article.css"></head><body><main class="article column">'
-        + "\n".join(f"<h2>{name}</h2>{body}" for name, body in zip(FIGURES, bodies))
-        + '</main><script src="static/article.js"></script></body></html>')
+ARTICLE = """---
+title: "Diagram fixtures"
+description: "One figure of each kind, for the browser tests."
+authors:
+  - name: Test Author
+    affiliations: [Neuron Mechanics tests]
+date: 2025-01-15
+bibliography: references.bib
+---
+
+## Diagrams
+
+Each figure below is made by a fixture script with synthetic sprites.
+
+{figures}
+"""
+
+# A figure script as the builder expects one: cheap FIGURE metadata, make() writing the assets.
+# make() runs in build.py's child process, which finds figure_fixtures through the path below.
+FIGURE_SCRIPT = """import sys
+
+from mechanics.figure_spec import FigureSpec
+
+FIGURE = FigureSpec(name={name!r}, kind={kind!r}, title={title!r}, caption={caption!r},
+                    model="efficientnet_lite0", params={{}})
+
+
+def make(out_dir, quick):
+    sys.path.insert(0, {fixtures_dir!r})
+    from figure_fixtures import make_figure
+    make_figure(out_dir, {name!r}, {kind!r})
+"""
+
+
+def build_fixture_project(root):
+    """A project tree embedding one fixture figure of each kind, with the repository's templates and static."""
+    (root / "figures_src").mkdir(parents=True)
+    for name, kind in FIGURES.items():
+        (root / "figures_src" / f"{name}.py").write_text(FIGURE_SCRIPT.format(
+            name=name, kind=kind, title=f"A {kind.replace('_', ' ')}", caption=f"The {kind} fixture.",
+            fixtures_dir=str(Path(__file__).parent)))
+    article = root / "article"
+    article.mkdir()
+    (article / "index.md").write_text(ARTICLE.format(figures="\n\n".join(f"@figure({n})" for n in FIGURES)))
+    (article / "references.bib").write_text("")
+    shutil.copytree(REPO / "article" / "templates", article / "templates")
+    shutil.copytree(REPO / "article" / "static", article / "static")
 
 
 @pytest.fixture(scope="session")
 def site_dir(tmp_path_factory):
     root = tmp_path_factory.mktemp("project")
-    write_all(root / "assets" / "figures")
-    shutil.copytree(REPO / "article" / "templates", root / "article" / "templates")
-    shutil.copytree(REPO / "article" / "static", root / "article" / "static")
-    site = root / "_site"
-    site.mkdir()
-    _render_with_partials(root, site)
-    return site
+    build_fixture_project(root)
+    # The real build: runs each fixture make() in a child process, validates, embeds, copies.
+    result = subprocess.run([sys.executable, str(REPO / "build.py"), "--root", str(root)],
+                            capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "stale" not in result.stdout and "missing" not in result.stdout, result.stdout
+    return root / "_site"
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

@@ -211,14 +211,13 @@ BUILDERS = {
 }
 
 
-def write_figure(figures_root, name, kind):
-    """Writes assets for one figure into figures_root/name/ and returns its figure dict."""
-    figure_dir = figures_root / name
+def make_figure(figure_dir, name, kind):
+    """Writes figure.json and sprites of a fixture figure into figure_dir; returns the figure dict."""
     figure_dir.mkdir(parents=True, exist_ok=True)
     fig = BUILDERS[kind](figure_dir, name)
     (figure_dir / "figure.json").write_text(json.dumps(fig, ensure_ascii=False))
     return fig
 
 
-def write_all(figures_root):
-    return {name: write_figure(figures_root, name, kind) for name, kind in FIGURES.items()}
+def write_figure(figures_root, name, kind):
+    return make_figure(figures_root / name, name, kind)
