@@ -1,0 +1,105 @@
+"""Timings of build.py, printed as `name: value` lines (targets from issue 3 in comments).
+
+Runs on a copy of the repository's article in a temporary project, so the real _site/ and
+assets are untouched:
+- noop_build_s: `python build.py` with every figure fresh, median of 5 (target <= 0.5 s);
+- paragraph_rebuild_s: the preview's rebuild after editing one paragraph, in-process as
+  `serve` does it, median of 5 (target <= 0.3 s); paragraph_rebuild_cli_s is the same via the CLI;
+- serve_reload_latency_s: from saving index.md to the "reload" event arriving at an HTTP
+  client of `build.py serve`, median of 5 (target <= 1 s).
+"""
+
+import http.client
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from mechanics.site import builder  # noqa: E402
+from mechanics.site.project import Project  # noqa: E402
+
+ENV = {**os.environ, "PYTHONPATH": str(REPO)}
+RUNS = 5
+
+
+def copy_project(target):
+    for part in ("article", "figures_src", "assets"):
+        shutil.copytree(REPO / part, target / part)
+    return target
+
+
+def cli_build(root):
+    subprocess.run([sys.executable, str(REPO / "build.py"), "--root", str(root)], check=True,
+                   stdout=subprocess.DEVNULL, env=ENV)
+
+
+def timed(action):
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def edit_paragraph(root, i):
+    index = root / "article" / "index.md"
+    text = index.read_text()
+    index.write_text(re.sub(r"unit builds its(?: \(edit \d+\))?", f"unit builds its (edit {i})", text, count=1))
+
+
+def serve_latency(root):
+    server = subprocess.Popen([sys.executable, "-u", str(REPO / "build.py"), "--root", str(root), "serve", "--port", "0"],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=ENV)
+    try:
+        port = None
+        for line in server.stdout:
+            match = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
+            if match:
+                port = int(match.group(1))
+                break
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        connection.request("GET", "/__reload")
+        stream = connection.getresponse()
+        latencies = []
+        for i in range(RUNS):
+            saved = time.perf_counter()
+            edit_paragraph(root, 100 + i)
+            while stream.readline().decode().strip() != "event: reload":
+                pass
+            latencies.append(time.perf_counter() - saved)
+            time.sleep(0.3)
+        return statistics.median(latencies)
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def main():
+    with tempfile.TemporaryDirectory() as tmp:
+        root = copy_project(Path(tmp) / "project")
+        cli_build(root)  # makes any missing figure, so the runs below are no-ops
+        print(f"noop_build_s: {statistics.median(timed(lambda: cli_build(root)) for _ in range(RUNS)):.3f}")
+
+        project = Project.at(root)
+        builder.build(project, regenerate=False, live_reload=True)  # warm imports, as in serve
+        rebuilds = []
+        for i in range(RUNS):
+            edit_paragraph(root, i)
+            rebuilds.append(timed(lambda: builder.build(project, regenerate=False, live_reload=True)))
+        print(f"paragraph_rebuild_s: {statistics.median(rebuilds):.3f}")
+        cli = []
+        for i in range(RUNS):
+            edit_paragraph(root, 50 + i)
+            cli.append(timed(lambda: cli_build(root)))
+        print(f"paragraph_rebuild_cli_s: {statistics.median(cli):.3f}")
+        print(f"serve_reload_latency_s: {serve_latency(root):.3f}")
+
+
+if __name__ == "__main__":
+    main()
