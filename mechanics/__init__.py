@@ -14,7 +14,9 @@ ENGINE_MODULES = (
     "torch_pickle.py",
     "efficientnet.py",
     "zoo.py",
+    "storage.py",
     "decompose.py",
     "render.py",
     "assets.py",
+    "recipes.py",
 )

@@ -8,8 +8,8 @@ from mechanics.decompose import _import, _session, load_image
 def classify(model, image_path, k=5):
     """[(class_id, label, probability)], best first."""
     size = model.default_size
-    graph, t_input, T = _import(model, size)
-    with _session(graph) as sess:
+    graph, t_input, T = import_graph(model, size)
+    with new_session(graph) as sess:
         probs = sess.run(T("probs"), {t_input: load_image(image_path, size)[None]})[0]
     labels = model.class_labels or [f"class {i}" for i in range(len(probs))]
     return [(int(i), labels[i], float(probs[i])) for i in np.argsort(-probs)[:k]]

@@ -132,7 +132,7 @@ def _avg_pool_grad(op, grad):
 EXPANDED_GRADIENTS = {"Relu": _identity_grad, "Relu6": _identity_grad, "MaxPool": _avg_pool_grad}
 
 
-def _import(model, size, batch=1, expanded=False, input_map=None):
+def import_graph(model, size, batch=1, expanded=False, input_map=None):
     """A fresh graph with the model imported on an input placeholder in [0, 1]."""
     graph = tf.Graph()
     with graph.as_default():
@@ -143,7 +143,7 @@ def _import(model, size, batch=1, expanded=False, input_map=None):
     return graph, t_input, T
 
 
-def _session(graph):
+def new_session(graph):
     return tf.Session(graph=graph, config=tf.ConfigProto(
         intra_op_parallelism_threads=2, inter_op_parallelism_threads=1))
 
@@ -194,12 +194,12 @@ def spatial(model, target, earlier, mode="expanded", image=None, path="full", in
         raise BadInput(f"{model.model_name} {target.layer} has no residual connection; valid paths: full")
     pixels = load_image(image, input_size) if mode == "gradient" else np.zeros((input_size,) * 2 + (3,), np.float32)
 
-    graph, t_input, T = _import(model, input_size, expanded=(mode == "expanded"))
+    graph, t_input, T = import_graph(model, input_size, expanded=(mode == "expanded"))
     with graph.as_default():
         acts = T(earlier)
         full = tf.gradients(target.value(T(target.layer)), acts)[0]
         branch = tf.gradients(target.value(T(info.prev)), acts)[0] if path != "full" else full
-    with _session(graph) as sess:
+    with new_session(graph) as sess:
         g_full, g_branch = sess.run([full, branch], {t_input: pixels[None]})
     grads = {"full": g_full, "branch": g_branch, "skip": g_full - g_branch}[path][0]
     window = _target_window(model, target, earlier, input_size)
@@ -224,7 +224,7 @@ def optimize_hidden(model, target, earlier, steps=256, l2=1e-2, input_size=None,
         loss = -unit + l2 * tf.reduce_sum(hidden ** 2)
         train = tf.train.AdamOptimizer(learning_rate).minimize(loss, var_list=[raw])
         init = tf.global_variables_initializer()
-    with _session(graph) as sess:
+    with new_session(graph) as sess:
         sess.run(init)
         for _ in range(steps):
             sess.run(train)
@@ -285,7 +285,7 @@ def attribute(model, image, layer, target, method="ig", steps=64, input_size=Non
                                     input_map={f"{layer}:0": t_acts})
         unit = target.value(T_path(target.layer))
         grad = tf.gradients(tf.reduce_sum(unit), t_acts)[0]
-    with _session(graph) as sess:
+    with new_session(graph) as sess:
         acts = sess.run(T_image(layer), {t_input: pixels[None]})[0]
         path_points = alphas[:, None, None, None] * acts[None]
         grads = sess.run(grad, {t_acts: path_points})
@@ -313,3 +313,23 @@ def factorize(matrix, k, seed=0):
     reducer = ChannelReducer(k, "NMF", random_state=seed, init="nndsvda", max_iter=1000)
     maps = reducer.fit_transform(matrix.astype(np.float64))
     return Factors(reducer.components.astype(np.float32), maps.astype(np.float32))
+
+
+def structure_scores(decomposition):
+    """How much a decomposition tells: (structure, off_centre).
+
+    structure: 1 - mean cosine similarity between the window's components, weighted by norm
+    (0 when every position wants the same thing); off_centre: the share of the norm away
+    from the centre cell.
+    """
+    vectors = decomposition.positive.reshape(-1, decomposition.vectors.shape[-1])
+    norms = np.linalg.norm(vectors, axis=1)
+    if norms.sum() == 0:
+        return 0.0, 0.0
+    unit = vectors / np.maximum(norms[:, None], 1e-12)
+    weights = norms / norms.sum()
+    cosines = unit @ unit.T
+    structure = 1.0 - float(weights @ cosines @ weights)
+    centre = (decomposition.window.height // 2) * decomposition.window.width + decomposition.window.width // 2
+    off_centre = 1.0 - float(norms[centre] / norms.sum())
+    return structure, off_centre

@@ -44,7 +44,7 @@ def weights_id(model):
         return f"efficientnet-lite0-57934424:{path.stat().st_size}"
     if model == "inception_v1":
         from mechanics import inception_sources
-        return inception_sources.EXPECTED_SHA256[:16]
+        return inception_sources.graph_id()
     raise BadInput(f"unknown model {model!r}; valid models: {', '.join(MODEL_NAMES)}")
 
 

@@ -9,15 +9,14 @@ metadata decompositions need (channels, spatial size, receptive window on an ear
 import functools
 import hashlib
 import math
-import os
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from mechanics.errors import BadInput
 from mechanics.inputs import MODEL_NAMES, efficientnet_lite0_weights_path, sha256_file
 from mechanics.lucid_tf2 import tf, vision_base
+from mechanics.storage import cache_dir, write_atomic
 
 
 @dataclass(frozen=True)
@@ -132,26 +131,6 @@ class ZooModel(vision_base.Model):
         return (size // 2, size // 2)
 
 
-def cache_dir():
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    path = Path(base) / "neuron-mechanics"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def write_atomic(path, data):
-    """Write bytes to `path` through a temporary file in the same folder, then rename."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-
-
 def cached_graph_def(key, build):
     """A GraphDef from the user's cache, keyed by `key`; rebuilt by `build()` when absent or corrupt."""
     path = cache_dir() / f"{key}.pb"
@@ -191,7 +170,7 @@ def _inception_v1():
     from mechanics import inception_sources
     graph_def = inception_sources.load_graph_def()
     # Labels ship with the graph in Lucid's zoo only; class ids are reported without names.
-    return ZooModel("inception_v1", "InceptionV1", graph_def, inception_sources.LAYERS,
+    return ZooModel("inception_v1", "InceptionV1", graph_def, inception_sources.layer_infos(),
                     image_value_range=(-117, 255 - 117), default_size=224, class_labels=None)
 
 

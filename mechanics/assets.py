@@ -1,0 +1,69 @@
+"""The one asset writer for every figure: image sprites plus figure.json, each written atomically.
+
+The JSON contract is documented in `mechanics.contract`. Sprites are JPEG at quality 85,
+the contract's choice for photographic pictures such as feature visualizations.
+"""
+
+import io
+import json
+import math
+
+import numpy as np
+from PIL import Image
+
+from mechanics import __version__
+from mechanics.storage import write_atomic
+
+JPEG_QUALITY = 85
+CONTRACT_VERSION = 1
+
+
+def to_uint8(images):
+    return (np.clip(np.asarray(images, np.float32), 0, 1) * 255 + 0.5).astype(np.uint8)
+
+
+class FigureWriter:
+    """Collects a figure's sprites, then writes figure.json with the common fields."""
+
+    def __init__(self, out_dir, figure, model, input_hash, params):
+        self.out_dir = out_dir
+        self.figure = figure
+        self.model = model
+        self.input_hash = input_hash
+        self.params = params
+        self.sprites = {}
+
+    def sprite(self, sprite_id, images, tile, columns=None):
+        """Write images (N, s, s, 3) in [0, 1] as one sprite of tile x tile tiles; return their refs."""
+        images = to_uint8(images)
+        count = len(images)
+        columns = columns or min(count, 8)
+        rows = math.ceil(count / columns)
+        sheet = Image.new("RGB", (columns * tile, rows * tile), (255, 255, 255))
+        for i, image in enumerate(images):
+            tile_image = Image.fromarray(image).resize((tile, tile), Image.LANCZOS)
+            sheet.paste(tile_image, ((i % columns) * tile, (i // columns) * tile))
+        buffer = io.BytesIO()
+        sheet.save(buffer, "JPEG", quality=JPEG_QUALITY)
+        file_name = f"{sprite_id}.jpg"
+        write_atomic(self.out_dir / file_name, buffer.getvalue())
+        self.sprites[sprite_id] = {"file": file_name, "tile": tile, "columns": columns, "count": count}
+        return [{"sprite": sprite_id, "index": i} for i in range(count)]
+
+    def photo(self, file_name, pixels):
+        """The input photo, (H, W, 3) in [0, 1], as a JPEG; returns its contract entry."""
+        buffer = io.BytesIO()
+        Image.fromarray(to_uint8(pixels)).save(buffer, "JPEG", quality=JPEG_QUALITY)
+        write_atomic(self.out_dir / file_name, buffer.getvalue())
+        return {"file": file_name, "width": int(pixels.shape[1]), "height": int(pixels.shape[0])}
+
+    def write(self, kind, summary, **fields):
+        data = {
+            "contract": CONTRACT_VERSION, "kind": kind, "figure": self.figure,
+            "model": self.model.model_name, "model_label": self.model.label,
+            "engine_version": __version__, "input_hash": self.input_hash,
+            "params": self.params, "sprites": self.sprites, "summary": summary, **fields,
+        }
+        text = json.dumps(data, indent=1, sort_keys=True, allow_nan=False)
+        write_atomic(self.out_dir / "figure.json", text.encode())
+        return data

@@ -1,0 +1,294 @@
+"""What each kind of figure computes, given its script's FigureSpec: decompose, render, write.
+
+A figure script declares a FigureSpec (model, target, layers, parameters) and calls one
+recipe here with it. Parameters the recipes read are listed per recipe; rendering
+parameters (size, steps, objective, seed, learning_rate) go to RenderSettings.
+"""
+
+import functools
+import hashlib
+import json
+
+import numpy as np
+
+from mechanics import decompose
+from mechanics.assets import FigureWriter
+from mechanics.decompose import Target
+from mechanics.inputs import image_id, resolve_image, weights_id
+from mechanics.render import Renderer, RenderSettings, unit_vectors
+from mechanics.zoo import load_model
+
+BATCH = 25            # one 5x5 window per optimization
+TOP_CHANNELS = 4
+BLANK = 0.5           # tile shown for a zero vector, which has nothing to visualize
+FACTOR_COLOURS = ("#e41a1c", "#377eb8", "#4daf4a", "#984ea3", "#ff7f00", "#a65628")
+_SETTING_KEYS = ("size", "steps", "learning_rate", "seed", "objective", "spatial")
+
+
+def settings_of(params, quick, **overrides):
+    values = {k: params[k] for k in _SETTING_KEYS if k in params}
+    settings = RenderSettings(**{**values, **overrides})
+    return settings.quick() if quick else settings
+
+
+def input_hash(figure):
+    parts = {"params": figure.params, "weights": weights_id(figure.model),
+             "images": {ref: image_id(ref) for ref in figure.images}}
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]
+
+
+@functools.lru_cache(maxsize=8)
+def _renderer(model_name, layer, settings, batch):
+    return Renderer(load_model(model_name), layer, batch, settings, progress=True)
+
+
+def render_vectors(model, layer, vectors, settings, description):
+    """Images for (N, C) vectors, BATCH at a time in one reused graph; zero vectors get a blank tile."""
+    vectors = np.asarray(vectors, np.float32)
+    images = np.full((len(vectors), settings.size, settings.size, 3), BLANK, np.float32)
+    values = np.zeros(len(vectors), np.float32)
+    live = np.flatnonzero(np.linalg.norm(vectors, axis=1) > 1e-6)
+    for start in range(0, len(live), BATCH):
+        chunk = live[start:start + BATCH]
+        # A short last chunk of a long list still uses the full batch's graph.
+        renderer = _renderer(model.model_name, layer, settings, BATCH if len(live) > BATCH else len(chunk))
+        rendering = renderer.render(vectors[chunk], f"{description} {start // BATCH + 1}")
+        images[chunk], values[chunk] = rendering.images, rendering.values
+    return images, values
+
+
+def _unit_image(model, target, settings, writer, sprite_id, tile):
+    spatial = "neuron" if target.position is not None else "channel"
+    unit_settings = settings.__class__(**{**settings.__dict__, "spatial": spatial})
+    vectors = unit_vectors(model.layer(target.layer).channels, [target.channel])
+    images, values = render_vectors(model, target.layer, vectors, unit_settings, f"{target.label} unit")
+    return writer.sprite(sprite_id, images, tile, columns=1)[0], float(values[0])
+
+
+def _target_json(target):
+    return {"layer": target.layer, "channel": target.channel,
+            "position": list(target.position) if target.position is not None else None, "label": target.label}
+
+
+def _weights(norms):
+    top = norms.max()
+    return norms / top if top > 0 else np.zeros_like(norms)
+
+
+def _cells(decomposition, part, images, channel_refs, with_top=True):
+    values = getattr(decomposition, part)
+    norms = np.linalg.norm(values, axis=-1).ravel()
+    weights = _weights(norms)
+    order, top = decomposition.top_channels(part, TOP_CHANNELS)
+    h, w = decomposition.window.height, decomposition.window.width
+    offsets = decomposition.offsets
+    cells = []
+    for i in range(h * w):
+        r, c = divmod(i, w)
+        cell = {"row": r, "col": c, "offset": [int(v) for v in offsets[r, c]], "norm": float(norms[i]),
+                "weight": float(weights[i]), "image": images[i]}
+        cell["top_channels"] = [
+            {"channel": int(ch), "weight": float(wt), "image": channel_refs.get(int(ch))}
+            for ch, wt in zip(order[r, c], top[r, c]) if wt > 0] if with_top else []
+        cells.append(cell)
+    return cells
+
+
+def _channel_thumbnails(model, layer, channels, settings, writer, sprite_id):
+    channels = sorted(channels)
+    vectors = unit_vectors(model.layer(layer).channels, channels)
+    images, _ = render_vectors(model, layer, vectors, settings, f"{layer} channels")
+    refs = writer.sprite(sprite_id, images, 48, columns=8)
+    return dict(zip(channels, refs))
+
+
+def _decomposition_views(model, figure, settings, writer, decompositions, tile):
+    """Render and write the positive and negative parts of each path's decomposition."""
+    parts = {(path, part): getattr(d, part) for path, d in decompositions.items() for part in ("positive", "negative")}
+    used = set()
+    for path, d in decompositions.items():
+        for part in ("positive", "negative"):
+            used.update(int(c) for c, w in zip(*(a.ravel() for a in d.top_channels(part, TOP_CHANNELS))) if w > 0)
+    earlier = next(iter(decompositions.values())).earlier
+    channel_refs = _channel_thumbnails(model, earlier, used, settings, writer, "channels")
+    views = {}
+    for (path, part), values in parts.items():
+        d = decompositions[path]
+        vectors = values.reshape(-1, values.shape[-1])
+        images, _ = render_vectors(model, earlier, vectors, settings, f"{path} {part}")
+        refs = writer.sprite(f"{path}_{part}", images, tile, columns=d.window.width)
+        views.setdefault(path, {})[part] = {"cells": _cells(d, part, refs, channel_refs)}
+    return views
+
+
+def decomposition_grid(out_dir, figure, quick):
+    """params: target 'LAYER:CH', at [y, x] (or absent for the channel), earlier, mode,
+    paths (e.g. ['branch', 'skip'] or ['full']), image (for mode 'gradient'), input_size
+    (of the decomposition; default the render size), plus render settings."""
+    p = figure.params
+    model = load_model(figure.model)
+    settings = settings_of(p, quick)
+    input_size = settings.size if quick else p.get("input_size", settings.size)
+    target = Target.parse(p["target"], p.get("at"))
+    if quick and target.position is not None:
+        target = Target(target.layer, target.channel, model.centre(target.layer, input_size))
+    image = resolve_image(p["image"]) if p.get("image") else None
+    decompositions = {path: decompose.spatial(model, target, p["earlier"], p.get("mode", "expanded"), image,
+                                              path, input_size=input_size)
+                      for path in p.get("paths", ["full"])}
+    writer = FigureWriter(out_dir, figure.name, model, input_hash(figure), {**p, "render": settings.to_json()})
+    unit_ref, _ = _unit_image(model, target, settings, writer, "unit", 128)
+    views = _decomposition_views(model, figure, settings, writer, decompositions, tile=96)
+    window = next(iter(decompositions.values())).window
+    summary = (f"{model.label}, {target.label} decomposed over {p['earlier']} ({p.get('mode', 'expanded')} "
+               f"{', '.join(decompositions)}; {window.height}x{window.width} window at {input_size} px); each component rendered "
+               f"with the {settings.objective} direction objective for {settings.steps} steps at {settings.size} px.")
+    writer.write("decomposition_grid", summary, target=_target_json(target), prev_layer=p["earlier"],
+                 mode=p.get("mode", "expanded"), window={"height": window.height, "width": window.width},
+                 unit_image=unit_ref, views=views)
+
+
+def attribution_explorer(out_dir, figure, quick):
+    """params: image, layer, targets ['logit:N' | 'LAYER:CH'], methods, ig_steps, input_size,
+    min_weight (cells below it are not rendered), plus render settings."""
+    p = figure.params
+    model = load_model(figure.model)
+    settings = settings_of(p, quick)
+    input_size = 128 if quick else p.get("input_size", model.default_size)
+    photo_path = resolve_image(p["image"])
+    writer = FigureWriter(out_dir, figure.name, model, input_hash(figure), {**p, "render": settings.to_json()})
+    photo = writer.photo("photo.jpg", decompose.load_image(photo_path, input_size))
+    size = model.spatial_size(p["layer"], input_size)
+    labels = {"gradxact": "activation × gradient", "ig": f"integrated gradients ({p.get('ig_steps', 64)} steps)"}
+    results, targets = {}, []
+    for spec in p["targets"]:
+        target = Target.parse(spec)
+        name = model.class_labels[target.channel] if target.layer == "logits" and model.class_labels else None
+        targets.append({"id": spec, "label": f"{name} ({target.label})" if name else target.label})
+        for method in p["methods"]:
+            a = decompose.attribute(model, photo_path, p["layer"], target, method, p.get("ig_steps", 64), input_size)
+            vectors = a.vectors.reshape(-1, a.vectors.shape[-1])
+            norms = np.linalg.norm(vectors, axis=1)
+            weights = _weights(norms)
+            shown = np.where(weights[:, None] >= p.get("min_weight", 0.0), vectors, 0)
+            images, _ = render_vectors(model, p["layer"], shown, settings, f"{spec} {method}")
+            refs = writer.sprite(f"{spec.replace(':', '_').replace('/', '_')}_{method}", images, 64, columns=size)
+            cells = [{"row": i // size, "col": i % size, "norm": float(norms[i]), "weight": float(weights[i]),
+                      "image": refs[i]} for i in range(size * size)]
+            results.setdefault(spec, {})[method] = {
+                "saliency": a.saliency.tolist(), "cells": cells,
+                "completeness": {"target_delta": a.target_delta, "attribution_sum": a.attribution_sum,
+                                 "gap": a.gap, "ratio": a.ratio}}
+    summary = (f"{model.label}, attribution of {', '.join(t['label'] for t in targets)} to {p['layer']} "
+               f"({size}x{size}) on {p['image'].split(':')[-1]} at {input_size} px; each cell's vector rendered with "
+               f"the {settings.objective} direction objective for {settings.steps} steps.")
+    writer.write("attribution_explorer", summary, photo=photo, layer=p["layer"], grid={"height": size, "width": size},
+                 targets=targets, methods=[{"id": m, "label": labels[m]} for m in p["methods"]], results=results)
+
+
+def factor_view(out_dir, figure, quick):
+    """params: image, target 'LAYER:CH' (a pointwise unit, as a channel), earlier, k, input_size,
+    plus render settings. Factors the positive attribution vectors of the unit over the photo."""
+    p = figure.params
+    model = load_model(figure.model)
+    settings = settings_of(p, quick)
+    input_size = 128 if quick else p.get("input_size", model.default_size)
+    target = Target.parse(p["target"])
+    a = decompose.attribute(model, resolve_image(p["image"]), p["earlier"], target, "ig", 32, input_size)
+    positive = np.maximum(a.vectors, 0)
+    factors = decompose.factorize(positive, p["k"], seed=settings.seed)
+    writer = FigureWriter(out_dir, figure.name, model, input_hash(figure), {**p, "render": settings.to_json()})
+    unit_ref, _ = _unit_image(model, target, settings, writer, "unit", 128)
+    norms = np.linalg.norm(factors.directions, axis=1, keepdims=True)
+    images, _ = render_vectors(model, p["earlier"], factors.directions / np.maximum(norms, 1e-12), settings, "factors")
+    refs = writer.sprite("factors", images, 96, columns=len(images))
+    order = np.argsort(-factors.directions, axis=1)[:, :TOP_CHANNELS]
+    channel_refs = _channel_thumbnails(model, p["earlier"], set(order.ravel().tolist()), settings, writer, "channels")
+    h, w = factors.maps.shape[:2]
+    out = []
+    for i in range(len(images)):
+        spatial_map = factors.maps[..., i]
+        out.append({"color": FACTOR_COLOURS[i % len(FACTOR_COLOURS)],
+                    "map": (spatial_map / max(spatial_map.max(), 1e-12)).tolist(), "image": refs[i],
+                    "top_channels": [{"channel": int(c), "weight": float(factors.directions[i, c]),
+                                      "image": channel_refs[int(c)]} for c in order[i]]})
+    summary = (f"{model.label}, {target.label} (a pointwise unit) on {p['image'].split(':')[-1]}: its positive "
+               f"attribution vectors at {p['earlier']} factored by NMF into {len(out)} directions; each rendered with "
+               f"the {settings.objective} direction objective for {settings.steps} steps.")
+    writer.write("factor_view", summary, target=_target_json(target), prev_layer=p["earlier"],
+                 window={"height": h, "width": w}, unit_image=unit_ref, factors=out)
+
+
+def objective_comparison(out_dir, figure, quick):
+    """params: target 'LAYER:CH', at [y, x], earlier, path, plus render settings. Panels: neuron and
+    channel objective for the unit, each with dot and cossim; neuron panels carry the decomposition."""
+    p = figure.params
+    model = load_model(figure.model)
+    base = settings_of(p, quick)
+    position = p["at"] if not quick else model.centre(Target.parse(p["target"]).layer, base.size)
+    neuron = Target.parse(p["target"], position)
+    channel = Target.parse(p["target"])
+    d = decompose.spatial(model, neuron, p["earlier"], "expanded", None, p.get("path", "full"), input_size=base.size)
+    writer = FigureWriter(out_dir, figure.name, model, input_hash(figure), {**p, "render": base.to_json()})
+    panels = []
+    for objective in ("dot", "cossim"):
+        settings = base.__class__(**{**base.__dict__, "objective": objective})
+        for unit, kind in ((neuron, "neuron"), (channel, "channel")):
+            unit_ref, value = _unit_image(model, unit, settings, writer, f"{kind}_{objective}_unit", 128)
+            panel = {"id": f"{kind}-{objective}", "objective": kind, "direction": objective, "value": value,
+                     "label": f"{kind} objective, {'dot product' if objective == 'dot' else 'cosine similarity'}",
+                     "unit_image": unit_ref, "window": None, "cells": []}
+            if kind == "neuron":
+                images, _ = render_vectors(model, p["earlier"], d.positive.reshape(-1, d.positive.shape[-1]),
+                                           settings, f"cells {objective}")
+                refs = writer.sprite(f"cells_{objective}", images, 72, columns=d.window.width)
+                panel["window"] = {"height": d.window.height, "width": d.window.width}
+                panel["cells"] = _cells(d, "positive", refs, {}, with_top=False)
+            panels.append(panel)
+    summary = (f"{model.label}, {neuron.label} over {p['earlier']}: neuron against channel objective and dot "
+               f"against cossim (pow 2), {base.steps} steps at {base.size} px.")
+    writer.write("objective_comparison", summary, target=_target_json(neuron), panels=panels)
+
+
+def gallery(out_dir, figure, quick):
+    """params: units [[layer, earlier, path, [channels...]], ...], input_size, plus render settings."""
+    p = figure.params
+    model = load_model(figure.model)
+    settings = settings_of(p, quick)
+    input_size = p.get("input_size", model.default_size)
+    writer = FigureWriter(out_dir, figure.name, model, input_hash(figure), {**p, "render": settings.to_json()})
+    items = []
+    units = [(layer, earlier, path, ch) for layer, earlier, path, channels in p["units"] for ch in channels]
+    if quick:
+        units = units[:2]
+    for chunk_start in range(0, len(units), 8):
+        chunk = units[chunk_start:chunk_start + 8]
+        unit_images, cell_images, decompositions = [], [], []
+        for layer, earlier, path, ch in chunk:
+            target = Target(layer, ch, model.centre(layer, input_size))
+            d = decompose.spatial(model, target, earlier, "expanded", None, path, input_size=input_size)
+            decompositions.append((target, d))
+            unit_settings = settings.__class__(**{**settings.__dict__, "spatial": "neuron"})
+            images, _ = render_vectors(model, layer, unit_vectors(model.layer(layer).channels, [ch]),
+                                       unit_settings, f"{layer}:{ch} unit")
+            unit_images.append(images[0])
+            images, _ = render_vectors(model, earlier, d.positive.reshape(-1, d.positive.shape[-1]),
+                                       settings, f"{layer}:{ch} cells")
+            cell_images.append(images)
+        group = chunk_start // 8
+        unit_refs = writer.sprite(f"units_{group}", np.stack(unit_images), 96, columns=len(chunk))
+        cell_refs = writer.sprite(f"cells_{group}", np.concatenate(cell_images), 48, columns=5)
+        offset = 0
+        for (target, d), unit_ref in zip(decompositions, unit_refs):
+            n = d.window.height * d.window.width
+            cells = _cells(d, "positive", cell_refs[offset:offset + n], {}, with_top=False)
+            offset += n
+            items.append({"id": f"{model.model_name}/{target.layer}/{target.channel}", "model": model.model_name,
+                          "model_label": model.label, "layer": target.layer, "channel": target.channel,
+                          "label": f"{target.layer}:{target.channel}", "unit_image": unit_ref,
+                          "window": {"height": d.window.height, "width": d.window.width}, "cells": cells})
+    layers = sorted({item["layer"] for item in items})
+    summary = (f"{model.label}, {len(items)} neurons of {', '.join(layers)}, each decomposed (expanded weights, positive "
+               f"part) over the block before and rendered with the {settings.objective} direction objective for "
+               f"{settings.steps} steps at {settings.size} px.")
+    writer.write("gallery", summary, items=items)
