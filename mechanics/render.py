@@ -88,6 +88,9 @@ class Renderer:
             intra_op_parallelism_threads=2, inter_op_parallelism_threads=1))
         position = model.centre(layer, settings.size) if settings.spatial == "neuron" else None
         self._values = {}
+        # Lucid's param.image draws its initial value from numpy's global generator.
+        numpy_state = np.random.get_state()
+        np.random.seed(settings.seed)
         with self.graph.as_default(), self.session.as_default():
             tf.set_random_seed(settings.seed)
             self.t_vectors = tf.placeholder(tf.float32, [batch, self.channels], name="directions")
@@ -99,6 +102,7 @@ class Renderer:
                 optimizer=tf.train.AdamOptimizer(settings.learning_rate),
                 transforms=transform.standard_transforms)
             self.init = tf.global_variables_initializer()
+        np.random.set_state(numpy_state)
         self.graph.finalize()
 
     def render(self, vectors, description="render"):
