@@ -132,12 +132,21 @@ kind = "gallery"
 
 How the diagrams read a figure
 ------------------------------
-The partial ``article/templates/diagrams/<kind>.html`` embeds the validated
-figure.json in the page, inside the component element, as
-``<script type="application/json">`` (Jinja's ``tojson``, which escapes ``<``, ``>``
-and ``&``), so a diagram needs no extra request before it becomes interactive. Image
-files are addressed relative to the ``asset_url`` prefix the builder passes, so the
-site works under any base path.
+The partial ``article/templates/diagrams/<kind>.html`` renders a custom element
+``<nm-KIND>`` (``nm-decomposition-grid``, ``nm-attribution-explorer``, ``nm-factor-view``,
+``nm-objective-comparison``, ``nm-gallery``) from ``article/static/components/<kind>.js``:
+
+- The validated figure.json is embedded inside the element as
+  ``<script type="application/json">`` (Jinja's ``tojson``, which escapes ``<``, ``>``,
+  ``&`` and ``'``), so a diagram needs no request before it becomes interactive and the
+  page works from any static host, even from a file.
+- ``data-asset-url`` carries the builder's ``asset_url``; sprite files are addressed
+  relative to it, so the site works under any base path.
+- Without JavaScript the element's children show the sprite files as plain ``<img>``
+  (the gallery's sit in ``<noscript>``, so with JavaScript nothing loads before it
+  scrolls into view). The component replaces them when it starts.
+- Once interactive, an element has the attribute ``data-ready`` and the page has a
+  ``performance.mark("nm-diagram-ready")``; bench/bench_page.py times the first one.
 """
 
 import json

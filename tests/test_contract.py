@@ -9,7 +9,9 @@ from PIL import Image
 from mechanics.contract import ContractError, validate_figure
 from mechanics.errors import BadInput
 
-from browser.figure_fixtures import FIGURES, write_figure
+from browser.figure_fixtures import FIGURES, build_fixture_project, write_figure
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +63,7 @@ def test_validation_does_not_import_tensorflow(figures_root):
             f"validate_figure('eye_detector', Path({str(figures_root / 'eye_detector')!r})); "
             "print(sorted(m for m in ('tensorflow', 'lucid') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         cwd=Path(__file__).resolve().parents[1])
+                         cwd=REPO)
     assert out.stdout.strip() == "[]"
 
 
@@ -208,3 +210,15 @@ def test_channel_must_be_an_integer_not_a_float_or_bool(tmp_path):
     rejects(figure_dir, "items[0].channel", "must be an integer")
     edit(figure_dir, lambda f: f["items"][0].update(channel=True))
     rejects(figure_dir, "items[0].channel", "must be an integer")
+
+
+def test_build_rejects_a_broken_figure_by_name_and_field_and_writes_no_page(tmp_path):
+    build_fixture_project(tmp_path, REPO, figures={"eye_detector": "decomposition_grid"},
+                          after_make={"eye_detector": "(out_dir / 'skip_negative.jpg').unlink()"})
+    result = subprocess.run([sys.executable, str(REPO / "build.py"), "--root", str(tmp_path)],
+                            capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert result.returncode == 2, result.stderr
+    assert "figure 'eye_detector': sprites.skip_negative.file names 'skip_negative.jpg', which does not exist" \
+        in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "_site").exists(), "no half-rendered page"

@@ -8,7 +8,6 @@ built with the real build.py.
 
 import functools
 import http.server
-import shutil
 import subprocess
 import sys
 import threading
@@ -17,7 +16,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from figure_fixtures import FIGURES
+from figure_fixtures import FIGURES, build_fixture_project
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -40,59 +39,10 @@ def pytest_collection_modifyitems(config, items):
                     reason=f"browser tests need Debian's chromium at {CHROMIUM}: apt-get install chromium"))
 
 
-ARTICLE = """---
-title: "Diagram fixtures"
-description: "One figure of each kind, for the browser tests."
-authors:
-  - name: Test Author
-    affiliations: [Neuron Mechanics tests]
-date: 2025-01-15
-bibliography: references.bib
----
-
-## Diagrams
-
-Each figure below is made by a fixture script with synthetic sprites.
-
-{figures}
-"""
-
-# A figure script as the builder expects one: cheap FIGURE metadata, make() writing the assets.
-# make() runs in build.py's child process, which finds figure_fixtures through the path below.
-FIGURE_SCRIPT = """import sys
-
-from mechanics.figure_spec import FigureSpec
-
-FIGURE = FigureSpec(name={name!r}, kind={kind!r}, title={title!r}, caption={caption!r},
-                    model="efficientnet_lite0", params={{}})
-
-
-def make(out_dir, quick):
-    sys.path.insert(0, {fixtures_dir!r})
-    from figure_fixtures import make_figure
-    make_figure(out_dir, {name!r}, {kind!r})
-"""
-
-
-def build_fixture_project(root):
-    """A project tree embedding one fixture figure of each kind, with the repository's templates and static."""
-    (root / "figures_src").mkdir(parents=True)
-    for name, kind in FIGURES.items():
-        (root / "figures_src" / f"{name}.py").write_text(FIGURE_SCRIPT.format(
-            name=name, kind=kind, title=f"A {kind.replace('_', ' ')}", caption=f"The {kind} fixture.",
-            fixtures_dir=str(Path(__file__).parent)))
-    article = root / "article"
-    article.mkdir()
-    (article / "index.md").write_text(ARTICLE.format(figures="\n\n".join(f"@figure({n})" for n in FIGURES)))
-    (article / "references.bib").write_text("")
-    shutil.copytree(REPO / "article" / "templates", article / "templates")
-    shutil.copytree(REPO / "article" / "static", article / "static")
-
-
 @pytest.fixture(scope="session")
 def site_dir(tmp_path_factory):
     root = tmp_path_factory.mktemp("project")
-    build_fixture_project(root)
+    build_fixture_project(root, REPO)
     # The real build: runs each fixture make() in a child process, validates, embeds, copies.
     result = subprocess.run([sys.executable, str(REPO / "build.py"), "--root", str(root)],
                             capture_output=True, text=True, cwd=REPO, timeout=120)

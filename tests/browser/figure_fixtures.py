@@ -2,11 +2,14 @@
 
 Every tile is a flat, distinct colour with its sprite id initial and index drawn on
 it, so a test (or a human looking at a screenshot) can tell which tile is shown.
+build_fixture_project() lays out a whole project around them for build.py --root.
 """
 
 import colorsys
 import json
 import math
+import shutil
+from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -221,3 +224,58 @@ def make_figure(figure_dir, name, kind):
 
 def write_figure(figures_root, name, kind):
     return make_figure(figures_root / name, name, kind)
+
+
+ARTICLE = """---
+title: "Diagram fixtures"
+description: "One figure of each kind, for the browser tests."
+authors:
+  - name: Test Author
+    affiliations: [Neuron Mechanics tests]
+date: 2025-01-15
+bibliography: references.bib
+---
+
+## Diagrams
+
+Each figure below is made by a fixture script with synthetic sprites.
+
+{figures}
+"""
+
+# A figure script as the builder expects one: cheap FIGURE metadata, make() writing the assets.
+# make() runs in build.py's child process, which finds figure_fixtures through the path below.
+FIGURE_SCRIPT = """import sys
+
+from mechanics.figure_spec import FigureSpec
+
+FIGURE = FigureSpec(name={name!r}, kind={kind!r}, title={title!r}, caption={caption!r},
+                    model="efficientnet_lite0", params={{}})
+
+
+def make(out_dir, quick):
+    sys.path.insert(0, {fixtures_dir!r})
+    from figure_fixtures import make_figure
+    make_figure(out_dir, {name!r}, {kind!r})
+    {after}
+"""
+
+
+def build_fixture_project(root, repo, figures=FIGURES, after_make=None):
+    """A project tree for build.py --root: an article embedding `figures` (name -> kind), their
+    figure scripts, and the repository's templates and static files.
+
+    after_make maps a figure name to one line of Python run at the end of its make(out_dir, quick),
+    e.g. to break the assets it wrote.
+    """
+    (root / "figures_src").mkdir(parents=True)
+    for name, kind in figures.items():
+        (root / "figures_src" / f"{name}.py").write_text(FIGURE_SCRIPT.format(
+            name=name, kind=kind, title=f"A {kind.replace('_', ' ')}", caption=f"The {kind} fixture.",
+            fixtures_dir=str(Path(__file__).resolve().parent), after=(after_make or {}).get(name, "")))
+    article = root / "article"
+    article.mkdir()
+    (article / "index.md").write_text(ARTICLE.format(figures="\n\n".join(f"@figure({n})" for n in figures)))
+    (article / "references.bib").write_text("")
+    shutil.copytree(repo / "article" / "templates", article / "templates")
+    shutil.copytree(repo / "article" / "static", article / "static")

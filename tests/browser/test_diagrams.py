@@ -153,13 +153,22 @@ def test_grid_with_a_single_view_has_no_path_toggle_and_instances_are_independen
     assert tile(grid.locator(".nm-cell .nm-tile").first) == "branch_positive:0", "the first grid is untouched"
 
 
-def test_tapping_a_cell_and_a_toggle_works_on_touch(touch_page):
+def test_tapping_cells_and_toggles_works_on_a_phone(touch_page, artifacts):
     grid = figure(touch_page, "decomposition_grid")
     large = grid.locator(".nm-detail .nm-large")
     grid.locator(".nm-cell").nth(3).tap()
     assert tile(large) == "branch_positive:3"
     grid.get_by_role("button", name="inhibits").tap()
     assert tile(large) == "branch_negative:3"
+    width = touch_page.evaluate("document.documentElement.clientWidth")
+    assert grid.bounding_box()["width"] <= width, "the diagram fits a phone's width"
+    grid.screenshot(path=str(artifacts / "decomposition_grid_phone.png"))
+
+    explorer = figure(touch_page, "attribution_explorer")
+    explorer.locator(".nm-overlay button").nth(8).tap()
+    assert tile(explorer.locator(".nm-detail .nm-large")) == "logit_285_gradxact:8"
+    assert explorer.bounding_box()["width"] <= width
+    explorer.screenshot(path=str(artifacts / "attribution_explorer_phone.png"))
 
 
 # -- attribution explorer -----------------------------------------------------------------------
