@@ -51,9 +51,9 @@ def cmd_classify(args):
         print(f"{class_id}\t{label}\t{probability:.4f}")
 
 
-def _save(path, **arrays):
-    np.savez(path, **{k: np.asarray(v) for k, v in arrays.items()})
-    print(f"wrote {path}")
+def _save(out_path, **arrays):
+    np.savez(out_path, **{k: np.asarray(v) for k, v in arrays.items()})
+    print(f"wrote {out_path}")
 
 
 def cmd_decompose(args):

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from mechanics.decompose import _import, _session, load_image
+from mechanics.decompose import import_graph, load_image, new_session
 
 
 def classify(model, image_path, k=5):

@@ -54,3 +54,16 @@ def test_bad_layer_and_channel_name_the_valid_ones():
         model.check_channel("block10", 112)
     with pytest.raises(BadInput, match="not upstream"):
         model.path_between("block9", "block10")
+
+
+def test_residual_block_splits_into_branch_and_skip():
+    from mechanics.decompose import Target, spatial
+    model = load_model("efficientnet_lite0")
+    target = Target("block10", 101, (4, 4))
+    full, branch, skip = (spatial(model, target, "block9", path=p, input_size=128) for p in ("full", "branch", "skip"))
+    np.testing.assert_allclose(full.vectors, branch.vectors + skip.vectors, atol=1e-5)
+    identity = np.zeros_like(skip.vectors)
+    identity[2, 2, 101] = 1.0
+    np.testing.assert_allclose(skip.vectors, identity, atol=1e-5)
+    # Outside the 5x5 window the gradient is exactly zero: the window is the whole support.
+    assert (full.norms > 0).all()
