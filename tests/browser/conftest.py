@@ -94,20 +94,17 @@ class PageProblems:
         page.on("response", self._on_response)
         page.on("request", self._on_request)
 
-    @staticmethod
-    def _is_favicon(url):
-        # Chromium asks for /favicon.ico on its own; that request is the browser's, not the page's.
-        return urlsplit(url).path == "/favicon.ico"
-
     def _on_console(self, message):
-        if message.type == "error" and not self._is_favicon(message.location.get("url", "")):
+        if message.type == "error":
             self.console_errors.append(f"{message.text} at {message.location.get('url')}")
 
     def _on_response(self, response):
-        if response.status >= 400 and not self._is_favicon(response.url):
+        if response.status >= 400:
             self.failed.append(f"{response.url} (HTTP {response.status})")
 
     def _on_request(self, request):
+        if request.url.startswith("data:"):
+            return  # inline content (base.html's empty favicon), not a request to any host
         self.requested.append(request.url)
         if urlsplit(request.url).netloc != self.origin:
             self.foreign.append(request.url)
