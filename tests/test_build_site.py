@@ -65,7 +65,7 @@ BAD_INPUTS = {
     "unknown citation": ("article/index.md", "[@olah2017feature]", "[@olah2099]", "index.md:12: unknown citation key 'olah2099'"),
     "broken bib": ("article/references.bib", "year = {2015},\n}", "year = {2015},\n", "references.bib:"),
     "bad TeX": ("article/index.md", "$a^2$", "$a^$", "index.md:12: bad TeX"),
-    "broken template": ("article/templates/base.html", "{%- if outdated %}", "{%- if outdated %}{% endfor %}", "base.html:11: broken template"),
+    "broken template": ("article/templates/base.html", "{%- if outdated %}", "{%- if outdated %}{% endfor %}", "base.html:12: broken template"),
     "name mismatch": ("figures_src/beta.py", "name='beta'", "name='gamma'", "beta.py: FIGURE.name is 'gamma'"),
 }
 
