@@ -10,7 +10,7 @@ FIGURE = FigureSpec(
              "position) and a channel objective (every position), each by dot product and by cosine "
              "similarity; the neuron panels also show its branch decomposition over block9."),
     model="efficientnet_lite0",
-    params=dict(target="block10:101", at=[4, 4], earlier="block9", path="branch",
+    params=dict(target="block10:101", at=[3, 3], earlier="block9", path="branch",
                 size=96, steps=192, seed=0),
 )
 
