@@ -8,6 +8,7 @@ parameters (size, steps, objective, seed, learning_rate) go to RenderSettings.
 import functools
 import hashlib
 import json
+from dataclasses import replace
 
 import numpy as np
 
@@ -59,7 +60,7 @@ def render_vectors(model, layer, vectors, settings, description):
 
 def _unit_image(model, target, settings, writer, sprite_id, tile):
     spatial = "neuron" if target.position is not None else "channel"
-    unit_settings = settings.__class__(**{**settings.__dict__, "spatial": spatial})
+    unit_settings = replace(settings, spatial=spatial)
     vectors = unit_vectors(model.layer(target.layer).channels, [target.channel])
     images, values = render_vectors(model, target.layer, vectors, unit_settings, f"{target.label} unit")
     return writer.sprite(sprite_id, images, tile, columns=1)[0], float(values[0])
@@ -102,22 +103,22 @@ def _channel_thumbnails(model, layer, channels, settings, writer, sprite_id):
     return dict(zip(channels, refs))
 
 
-def _decomposition_views(model, figure, settings, writer, decompositions, tile):
+def _decomposition_views(model, settings, writer, decompositions, tile):
     """Render and write the positive and negative parts of each path's decomposition."""
-    parts = {(path, part): getattr(d, part) for path, d in decompositions.items() for part in ("positive", "negative")}
-    used = set()
-    for path, d in decompositions.items():
-        for part in ("positive", "negative"):
-            used.update(int(c) for c, w in zip(*(a.ravel() for a in d.top_channels(part, TOP_CHANNELS))) if w > 0)
     earlier = next(iter(decompositions.values())).earlier
+    used = set()
+    for d in decompositions.values():
+        for part in ("positive", "negative"):
+            order, top = d.top_channels(part, TOP_CHANNELS)
+            used.update(int(c) for c, w in zip(order.ravel(), top.ravel()) if w > 0)
     channel_refs = _channel_thumbnails(model, earlier, used, settings, writer, "channels")
     views = {}
-    for (path, part), values in parts.items():
-        d = decompositions[path]
-        vectors = values.reshape(-1, values.shape[-1])
-        images, _ = render_vectors(model, earlier, vectors, settings, f"{path} {part}")
-        refs = writer.sprite(f"{path}_{part}", images, tile, columns=d.window.width)
-        views.setdefault(path, {})[part] = {"cells": _cells(d, part, refs, channel_refs)}
+    for path, d in decompositions.items():
+        for part in ("positive", "negative"):
+            values = getattr(d, part)
+            images, _ = render_vectors(model, earlier, values.reshape(-1, values.shape[-1]), settings, f"{path} {part}")
+            refs = writer.sprite(f"{path}_{part}", images, tile, columns=d.window.width)
+            views.setdefault(path, {})[part] = {"cells": _cells(d, part, refs, channel_refs)}
     return views
 
 
@@ -138,7 +139,7 @@ def decomposition_grid(out_dir, figure, quick):
                       for path in p.get("paths", ["full"])}
     writer = FigureWriter(out_dir, figure.name, model, input_hash(figure), {**p, "render": settings.to_json()})
     unit_ref, _ = _unit_image(model, target, settings, writer, "unit", 128)
-    views = _decomposition_views(model, figure, settings, writer, decompositions, tile=96)
+    views = _decomposition_views(model, settings, writer, decompositions, tile=96)
     window = next(iter(decompositions.values())).window
     summary = (f"{model.label}, {target.label} decomposed over {p['earlier']} ({p.get('mode', 'expanded')} "
                f"{', '.join(decompositions)}; {window.height}x{window.width} window at {input_size} px); each component rendered "
@@ -232,7 +233,7 @@ def objective_comparison(out_dir, figure, quick):
     writer = FigureWriter(out_dir, figure.name, model, input_hash(figure), {**p, "render": base.to_json()})
     panels = []
     for objective in ("dot", "cossim"):
-        settings = base.__class__(**{**base.__dict__, "objective": objective})
+        settings = replace(base, objective=objective)
         for unit, kind in ((neuron, "neuron"), (channel, "channel")):
             unit_ref, value = _unit_image(model, unit, settings, writer, f"{kind}_{objective}_unit", 128)
             panel = {"id": f"{kind}-{objective}", "objective": kind, "direction": objective, "value": value,
@@ -268,7 +269,7 @@ def gallery(out_dir, figure, quick):
             target = Target(layer, ch, model.centre(layer, input_size))
             d = decompose.spatial(model, target, earlier, "expanded", None, path, input_size=input_size)
             decompositions.append((target, d))
-            unit_settings = settings.__class__(**{**settings.__dict__, "spatial": "neuron"})
+            unit_settings = replace(settings, spatial="neuron")
             images, _ = render_vectors(model, layer, unit_vectors(model.layer(layer).channels, [ch]),
                                        unit_settings, f"{layer}:{ch} unit")
             unit_images.append(images[0])
