@@ -127,6 +127,21 @@ def test_unavailable_weights_render_a_placeholder_and_the_build_goes_on(tmp_path
     assert "skipped" in result.stderr
 
 
+def test_unavailable_weights_are_remembered_until_the_inputs_change(tmp_path):
+    root = make_project(tmp_path / "p", figures=("alpha", "beta"))
+    edit(root / "figures_src" / "beta.py", "    pass\n", "    from mechanics.errors import WeightsUnavailable\n"
+         "    raise WeightsUnavailable('no InceptionV1 graph here')\n")
+    assert "skipped" in run_build(root, check=True).stderr
+    again = run_build(root, check=True)
+    assert "figure beta" not in again.stderr  # not run again: the build stays offline and fast
+    for result in (again, run_build(root, "--no-figures", check=True)):
+        beta = (root / "_site" / "index.html").read_text().split('id="fig-beta"')[1].split("</figure>")[0]
+        assert "no InceptionV1 graph here" in beta
+    assert "unavailable" in run_build(root, "figures", "--list", check=True).stdout
+    edit(root / "figures_src" / "beta.py", "no InceptionV1", "still no InceptionV1")
+    assert "figure beta" in run_build(root, check=True).stderr  # new inputs: tried again
+
+
 def test_check_passes_on_a_good_site(project):
     result = run_build(project, "check")
     assert result.returncode == 0, result.stdout + result.stderr

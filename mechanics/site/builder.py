@@ -92,7 +92,10 @@ def build(project, regenerate=True, live_reload=False):
 def _state(figure, number, project, unavailable):
     if figure.name in unavailable and not (figure.assets / "figure.json").is_file():
         return FigureState(figure.name, number, "unavailable", unavailable[figure.name])
-    return FigureState(figure.name, number, figure_cache.status(figure, project.root))
+    state = figure_cache.status(figure, project.root)
+    if state == "unavailable":
+        return FigureState(figure.name, number, state, figure_cache.unavailable_message(figure))
+    return FigureState(figure.name, number, state)
 
 
 def _figure_html(env, project, figure, state, page):

@@ -27,6 +27,7 @@ from mechanics.figure_spec import FigureSpec
 from mechanics.inputs import image_id, weights_id
 from mechanics.site.errors import FigureError, SourceError
 from mechanics.site.fsutil import TEMP_PREFIX, staging_dir, swap_in
+from mechanics.storage import write_atomic
 
 MANIFEST = "manifest.json"
 # Exit status of run_figure when make() raised WeightsUnavailable: the build goes on without it.
@@ -119,8 +120,11 @@ def cache_key(figure_inputs, quick):
 
 
 def status(figure, root, quick=False):
-    """'fresh', 'quick' (draft assets, stale for a full build), 'stale' or 'missing'."""
+    """'fresh', 'quick' (draft assets, stale for a full build), 'stale', 'missing', or
+    'unavailable' (its model's weights could not be had for exactly these inputs)."""
     manifest = figure.manifest()
+    if manifest is not None and "unavailable" in manifest:
+        return "unavailable" if manifest.get("key") == cache_key(inputs(figure, root), quick) else "missing"
     if manifest is None or not (figure.assets / "figure.json").is_file():
         return "missing"
     figure_inputs = inputs(figure, root)
@@ -187,6 +191,7 @@ def regenerate(figure, project, quick):
         if returncode != 0:
             failure = _read_failure(error_file)
             if returncode == EXIT_WEIGHTS_UNAVAILABLE:
+                _record_unavailable(figure, cache_key(figure_inputs, quick), failure)
                 return failure
             raise FigureError(figure.name, f"make() failed: {failure}; old assets kept")
         validate(figure.name, staging)
@@ -206,6 +211,21 @@ def regenerate(figure, project, quick):
         os.unlink(error_file)
 
 
+def _record_unavailable(figure, key, message):
+    """Remember, for these inputs, that the weights could not be had, so a build does not retry
+    (and reach for the network) until the inputs change, e.g. a local weights file is named.
+    Assets made earlier, where the weights were available, are kept as they are."""
+    if (figure.assets / "figure.json").is_file():
+        return
+    figure.assets.mkdir(parents=True, exist_ok=True)
+    manifest = {"key": key, "unavailable": message}
+    write_atomic(figure.assets / MANIFEST, (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode())
+
+
+def unavailable_message(figure):
+    return (figure.manifest() or {}).get("unavailable")
+
+
 def _read_failure(error_file):
     try:
         return json.loads(Path(error_file).read_text())["message"]
@@ -217,7 +237,10 @@ def refresh(figures, project, quick=False, force=False):
     """Regenerate the stale or missing figures among `figures`; {name: message} of unavailable ones."""
     unavailable = {}
     for figure in figures:
-        if force or status(figure, project.root, quick) != "fresh":
+        state = status(figure, project.root, quick)
+        if state == "unavailable" and not force:
+            unavailable[figure.name] = unavailable_message(figure)
+        elif force or state != "fresh":
             message = regenerate(figure, project, quick)
             if message is not None:
                 print(f"figure {figure.name!r} skipped: {message}", file=sys.stderr)
