@@ -126,6 +126,20 @@ def _open(browser, problems, **context_options):
     return context, page
 
 
+def _article_page(browser, base_url, problems, javascript=True, **context_options):
+    """Yields the article page (with JavaScript: once every diagram is ready), then closes it and
+    fails the test on console errors or bad requests."""
+    if not javascript:
+        context_options["java_script_enabled"] = False
+    context, page = _open(browser, problems, **context_options)
+    page.goto(base_url, wait_until="domcontentloaded" if javascript else "load")
+    if javascript:
+        page.wait_for_function(READY)
+    yield page
+    context.close()
+    problems.assert_clean()
+
+
 @pytest.fixture
 def problems(base_url):
     """What went wrong on the test's page; a test may also read problems.requested."""
@@ -135,32 +149,19 @@ def problems(base_url):
 @pytest.fixture
 def page(browser, base_url, problems):
     """The article page with every diagram ready; fails the test on console errors or bad requests."""
-    context, page = _open(browser, problems)
-    page.goto(base_url, wait_until="domcontentloaded")
-    page.wait_for_function(READY)
-    yield page
-    context.close()
-    problems.assert_clean()
+    yield from _article_page(browser, base_url, problems)
 
 
 @pytest.fixture
 def touch_page(browser, base_url, problems):
     """A phone-sized touch context: taps, no hover."""
-    context, page = _open(browser, problems, viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
-    page.goto(base_url, wait_until="domcontentloaded")
-    page.wait_for_function(READY)
-    yield page
-    context.close()
-    problems.assert_clean()
+    yield from _article_page(browser, base_url, problems,
+                             viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
 
 
 @pytest.fixture
 def nojs_page(browser, base_url, problems):
-    context, page = _open(browser, problems, java_script_enabled=False)
-    page.goto(base_url, wait_until="load")
-    yield page
-    context.close()
-    problems.assert_clean()
+    yield from _article_page(browser, base_url, problems, javascript=False)
 
 
 @pytest.fixture(scope="session")

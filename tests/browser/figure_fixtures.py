@@ -56,6 +56,22 @@ def _ref(sprite, index):
     return {"sprite": sprite, "index": index}
 
 
+CHANNELS = ("channels", 16, 48, 8)  # the thumbnails of earlier-layer channels: 16 tiles of 48 px, 8 a row
+
+
+def _sheet(figure_dir, *sprites):
+    """A SpriteSheet with `sprites` (SpriteSheet.add arguments) added in order: the order sets their colours."""
+    sheet = SpriteSheet(figure_dir)
+    for args in sprites:
+        sheet.add(*args)
+    return sheet
+
+
+def _target():
+    """The unit the decomposition, factor and objective fixtures are about."""
+    return {"layer": "block10", "channel": 101, "position": [2, 2], "label": "block10:101"}
+
+
 def _common(name, kind, sprites, summary):
     return {
         "contract": 1, "kind": kind, "figure": name,
@@ -88,9 +104,7 @@ def _cells(rng, sprite, h, w, top_sprite=None):
 
 def decomposition_grid(figure_dir, name):
     rng = np.random.default_rng(1)
-    sheet = SpriteSheet(figure_dir)
-    sheet.add("unit", 1, 128, 1)
-    sheet.add("channels", 16, 48, 8)
+    sheet = _sheet(figure_dir, ("unit", 1, 128, 1), CHANNELS)
     h = w = 5
     views = {}
     for view in ("branch", "skip", "full"):
@@ -99,7 +113,7 @@ def decomposition_grid(figure_dir, name):
     fig = _common(name, "decomposition_grid", sheet,
                   "EfficientNet-Lite0 block10:101 at the centre, decomposed over block9 (expanded weights, 64 steps).")
     fig.update({
-        "target": {"layer": "block10", "channel": 101, "position": [2, 2], "label": "block10:101"},
+        "target": _target(),
         "prev_layer": "block9", "mode": "expanded", "window": {"height": h, "width": w},
         "unit_image": _ref("unit", 0), "views": views,
     })
@@ -138,10 +152,7 @@ def attribution_explorer(figure_dir, name):
 
 def factor_view(figure_dir, name):
     rng = np.random.default_rng(3)
-    sheet = SpriteSheet(figure_dir)
-    sheet.add("unit", 1, 128, 1)
-    sheet.add("factors", 3, 96, 3)
-    sheet.add("channels", 16, 48, 8)
+    sheet = _sheet(figure_dir, ("unit", 1, 128, 1), ("factors", 3, 96, 3), CHANNELS)
     h = w = 5
     colors = ["#e7298a", "#1b9e77", "#7570b3"]
     factors = []
@@ -152,7 +163,7 @@ def factor_view(figure_dir, name):
                         "top_channels": [{"channel": 10 * i + k, "weight": round(0.9 - 0.2 * k, 2),
                                           "image": _ref("channels", 3 * i + k)} for k in range(3)]})
     fig = _common(name, "factor_view", sheet, "EfficientNet-Lite0 block10:101, three NMF factors of its block9 window.")
-    fig.update({"target": {"layer": "block10", "channel": 101, "position": [2, 2], "label": "block10:101"},
+    fig.update({"target": _target(),
                 "prev_layer": "block9", "window": {"height": h, "width": w}, "unit_image": _ref("unit", 0),
                 "factors": factors})
     return fig
@@ -160,9 +171,7 @@ def factor_view(figure_dir, name):
 
 def objective_comparison(figure_dir, name):
     rng = np.random.default_rng(4)
-    sheet = SpriteSheet(figure_dir)
-    sheet.add("units", 4, 128, 4)
-    sheet.add("channels", 16, 48, 8)
+    sheet = _sheet(figure_dir, ("units", 4, 128, 4), CHANNELS)
     h = w = 3
     panels = []
     for i, (objective, direction) in enumerate([("neuron", "dot"), ("neuron", "cossim"),
@@ -174,8 +183,7 @@ def objective_comparison(figure_dir, name):
                        "unit_image": _ref("units", i),
                        "window": {"height": h, "width": w} if neuron else None, "cells": cells})
     fig = _common(name, "objective_comparison", sheet, "EfficientNet-Lite0 block10:101 under four objectives, 64 steps.")
-    fig.update({"target": {"layer": "block10", "channel": 101, "position": [2, 2], "label": "block10:101"},
-                "panels": panels})
+    fig.update({"target": _target(), "panels": panels})
     return fig
 
 

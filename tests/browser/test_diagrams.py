@@ -319,9 +319,40 @@ def test_hovering_or_focusing_a_panel_cell_swaps_its_picture(page):
 
     panel.locator(".nm-cell").nth(4).focus()
     assert tile(large) == "cells_1:4"
-    page.keyboard.press("Tab")
+    page.keyboard.press("ArrowRight")
     assert tile(large) == "cells_1:5"
     assert tile(figure(page, "objective_comparison").locator(".nm-objective").nth(0).locator(".nm-large")) == "units:0"
+
+
+def test_each_panel_grid_is_one_tab_stop_and_arrows_move_within_it(page):
+    comparison = figure(page, "objective_comparison")
+    panels = comparison.locator(".nm-objective")
+    first, second = panels.nth(0), panels.nth(1)
+    assert comparison.locator('.nm-cell[tabindex="0"]').count() == 2, "one tab stop per panel with a window"
+    assert first.locator('.nm-cell[tabindex="0"]').get_attribute("aria-label") == "offset 0, 0"
+
+    first.locator(".nm-cell").nth(4).focus()
+    assert tile(first.locator(".nm-large")) == "cells_0:4"
+    page.keyboard.press("ArrowRight")
+    assert tile(first.locator(".nm-large")) == "cells_0:5"
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") == "solid", "focus is visible"
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")  # at the window's edge: stays
+    assert tile(first.locator(".nm-large")) == "cells_0:8"
+    page.keyboard.press("Home")
+    assert tile(first.locator(".nm-large")) == "cells_0:6"
+    assert first.locator('.nm-cell[tabindex="0"]').count() == 1
+
+    page.keyboard.press("Tab")  # out of the first grid, into the second at its centre
+    assert tile(first.locator(".nm-large")) == "units:0"
+    assert tile(second.locator(".nm-large")) == "cells_1:4"
+    page.keyboard.press("Tab")  # the other panels have no window: out of the diagram
+    assert not comparison.evaluate("el => el.contains(document.activeElement)")
+    assert tile(second.locator(".nm-large")) == "units:1"
+
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Shift+Tab")  # back into the first grid, at the cell left last
+    assert tile(first.locator(".nm-large")) == "cells_0:6"
 
 
 # -- gallery ------------------------------------------------------------------------------------
@@ -353,6 +384,28 @@ def test_gallery_has_many_units_from_several_layers_and_filters_them(page):
     # The newly shown units load their sprites as they come into view.
     page.wait_for_function("el => el.querySelector('li:not([hidden])').hasAttribute('data-loaded')",
                            arg=gallery.element_handle())
+
+
+def test_gallery_cards_take_keyboard_focus_and_load_when_focused(page):
+    gallery = figure(page, "gallery")
+    cards = gallery.locator(".nm-gallery-items li")
+    fig = figure_data(page, "gallery")
+    assert cards.evaluate_all("cs => cs.every(c => c.tabIndex === 0)")
+
+    gallery.locator(".nm-gallery-scroll").focus()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.dataset.id") == fig["items"][0]["id"]
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") == "solid", "focus is visible"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.dataset.id") == fig["items"][1]["id"]
+
+    last = cards.last
+    assert last.get_attribute("data-loaded") is None
+    last.focus()
+    assert page.evaluate("document.activeElement.dataset.id") == fig["items"][-1]["id"]
+    # Focus scrolls the card into the scroller's view, which loads its sprites, as scrolling does.
+    page.wait_for_function("el => el.hasAttribute('data-loaded')", arg=last.element_handle())
+    assert last.is_visible()
 
 
 def test_gallery_sprites_load_only_as_they_scroll_into_view(page, problems):

@@ -3,31 +3,7 @@
 // Data: figure.json (contract kind "attribution_explorer") in a child <script type="application/json">;
 // image files are relative to the element's data-asset-url.
 
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (key === "class") node.className = value;
-    else if (key === "text") node.textContent = value;
-    else node.setAttribute(key, value);
-  }
-  node.append(...children);
-  return node;
-}
-
-// Shows tile `ref` of a sprite as the element's background, scaled to the element's size.
-function paintTile(node, fig, assetUrl, ref) {
-  const sprite = fig.sprites[ref.sprite];
-  const rows = Math.ceil(sprite.count / sprite.columns);
-  const col = ref.index % sprite.columns;
-  const row = Math.floor(ref.index / sprite.columns);
-  node.style.backgroundImage = `url("${assetUrl}${encodeURIComponent(sprite.file)}")`;
-  node.style.backgroundSize = `${sprite.columns * 100}% ${rows * 100}%`;
-  node.style.backgroundPosition =
-    `${sprite.columns > 1 ? (100 * col) / (sprite.columns - 1) : 0}% ${rows > 1 ? (100 * row) / (rows - 1) : 0}%`;
-  node.dataset.tile = `${ref.sprite}:${ref.index}`;
-}
-
-const fixed = (x, digits = 2) => x.toFixed(digits).replace("-", "\u2212");
+import { el, fixed, markReady, paintTile, readFigure } from "./sprites.js";
 
 // Diverging colour map: inhibiting (negative) blue, 0 white, exciting (positive) orange.
 const NEGATIVE = [33, 102, 172];
@@ -42,16 +18,13 @@ class AttributionExplorer extends HTMLElement {
   connectedCallback() {
     if (this.fig) return;
     // The data stays in the element, so the page's source of truth is inspectable.
-    this.dataScript = this.querySelector('script[type="application/json"]');
-    this.fig = JSON.parse(this.dataScript.textContent);
-    this.assetUrl = this.dataset.assetUrl || "";
+    ({ dataScript: this.dataScript, fig: this.fig, assetUrl: this.assetUrl } = readFigure(this));
     this.target = this.fig.targets[0].id;
     this.method = this.fig.methods[0].id;
     const { height: gh, width: gw } = this.fig.grid;
     this.selected = Math.floor(gh / 2) * gw + Math.floor(gw / 2);
     this.render();
-    this.setAttribute("data-ready", "");
-    performance.mark("nm-diagram-ready");
+    markReady(this);
   }
 
   result() {

@@ -3,58 +3,23 @@
 // Data: figure.json (contract kind "decomposition_grid") in a child <script type="application/json">;
 // sprite files are relative to the element's data-asset-url.
 
+import { el, fixed, gridKey, markReady, paintTile, readFigure, signed } from "./sprites.js";
+
 const VIEW_ORDER = ["branch", "skip", "full"];
 const VIEW_LABELS = { branch: "branch", skip: "skip path", full: "full" };
 const PART_LABELS = { positive: "excites", negative: "inhibits" };
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (key === "class") node.className = value;
-    else if (key === "text") node.textContent = value;
-    else node.setAttribute(key, value);
-  }
-  node.append(...children);
-  return node;
-}
-
-// Shows tile `ref` of a sprite as the element's background, scaled to the element's size.
-function paintTile(node, fig, assetUrl, ref) {
-  if (!ref) {
-    node.classList.add("nm-empty");
-    node.style.backgroundImage = "";
-    node.dataset.tile = "";
-    return;
-  }
-  const sprite = fig.sprites[ref.sprite];
-  const rows = Math.ceil(sprite.count / sprite.columns);
-  const col = ref.index % sprite.columns;
-  const row = Math.floor(ref.index / sprite.columns);
-  node.classList.remove("nm-empty");
-  node.style.backgroundImage = `url("${assetUrl}${encodeURIComponent(sprite.file)}")`;
-  node.style.backgroundSize = `${sprite.columns * 100}% ${rows * 100}%`;
-  node.style.backgroundPosition =
-    `${sprite.columns > 1 ? (100 * col) / (sprite.columns - 1) : 0}% ${rows > 1 ? (100 * row) / (rows - 1) : 0}%`;
-  node.dataset.tile = `${ref.sprite}:${ref.index}`;
-}
-
-const signed = (n) => (n > 0 ? `+${n}` : n < 0 ? `\u2212${-n}` : "0");
-const fixed = (x, digits = 2) => x.toFixed(digits).replace("-", "\u2212");
 
 class DecompositionGrid extends HTMLElement {
   connectedCallback() {
     if (this.fig) return;
     // The data stays in the element, so the page's source of truth is inspectable.
-    this.dataScript = this.querySelector('script[type="application/json"]');
-    this.fig = JSON.parse(this.dataScript.textContent);
-    this.assetUrl = this.dataset.assetUrl || "";
+    ({ dataScript: this.dataScript, fig: this.fig, assetUrl: this.assetUrl } = readFigure(this));
     this.views = VIEW_ORDER.filter((v) => v in this.fig.views);
     this.view = this.views.includes("branch") ? "branch" : this.views[0];
     this.part = "positive";
     this.selected = this.centreIndex();
     this.render();
-    this.setAttribute("data-ready", "");
-    performance.mark("nm-diagram-ready");
+    markReady(this);
   }
 
   centreIndex() {
@@ -154,18 +119,10 @@ class DecompositionGrid extends HTMLElement {
   // Arrow keys move within the window (one tab stop for the whole grid); Home/End jump to the ends.
   onKey(event, index) {
     const { height: h, width: w } = this.fig.window;
-    const r = Math.floor(index / w);
-    const c = index % w;
-    const moves = {
-      ArrowLeft: [r, c - 1], ArrowRight: [r, c + 1], ArrowUp: [r - 1, c], ArrowDown: [r + 1, c],
-      Home: [r, 0], End: [r, w - 1],
-    };
-    const move = moves[event.key];
-    if (!move) return;
+    const next = gridKey(event.key, index, h, w);
+    if (next === null) return;
     event.preventDefault();
-    const [nr, nc] = move;
-    if (nr < 0 || nr >= h || nc < 0 || nc >= w) return;
-    this.cellButtons[nr * w + nc].focus();
+    this.cellButtons[next].focus();
   }
 
   show(index) {

@@ -3,33 +3,7 @@
 // Data: figure.json (contract kind "factor_view") in a child <script type="application/json">;
 // sprite files are relative to the element's data-asset-url.
 
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (key === "class") node.className = value;
-    else if (key === "text") node.textContent = value;
-    else node.setAttribute(key, value);
-  }
-  node.append(...children);
-  return node;
-}
-
-// Shows tile `ref` of a sprite as the element's background, scaled to the element's size.
-function paintTile(node, fig, assetUrl, ref) {
-  if (!ref) {
-    node.classList.add("nm-empty");
-    return;
-  }
-  const sprite = fig.sprites[ref.sprite];
-  const rows = Math.ceil(sprite.count / sprite.columns);
-  const col = ref.index % sprite.columns;
-  const row = Math.floor(ref.index / sprite.columns);
-  node.style.backgroundImage = `url("${assetUrl}${encodeURIComponent(sprite.file)}")`;
-  node.style.backgroundSize = `${sprite.columns * 100}% ${rows * 100}%`;
-  node.style.backgroundPosition =
-    `${sprite.columns > 1 ? (100 * col) / (sprite.columns - 1) : 0}% ${rows > 1 ? (100 * row) / (rows - 1) : 0}%`;
-  node.dataset.tile = `${ref.sprite}:${ref.index}`;
-}
+import { el, markReady, paintTile, readFigure } from "./sprites.js";
 
 const rgba = (hex, alpha) =>
   `rgba(${parseInt(hex.slice(1, 3), 16)}, ${parseInt(hex.slice(3, 5), 16)}, ${parseInt(hex.slice(5, 7), 16)}, ${alpha.toFixed(3)})`;
@@ -52,13 +26,10 @@ class FactorView extends HTMLElement {
   connectedCallback() {
     if (this.fig) return;
     // The data stays in the element, so the page's source of truth is inspectable.
-    this.dataScript = this.querySelector('script[type="application/json"]');
-    this.fig = JSON.parse(this.dataScript.textContent);
-    this.assetUrl = this.dataset.assetUrl || "";
+    ({ dataScript: this.dataScript, fig: this.fig, assetUrl: this.assetUrl } = readFigure(this));
     this.pinned = null; // the clicked factor, shown when the pointer leaves the list
     this.render();
-    this.setAttribute("data-ready", "");
-    performance.mark("nm-diagram-ready");
+    markReady(this);
   }
 
   render() {

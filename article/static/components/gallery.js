@@ -4,29 +4,16 @@
 // Data: figure.json (contract kind "gallery") in a child <script type="application/json">;
 // sprite files are relative to the element's data-asset-url.
 
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (key === "class") node.className = value;
-    else if (key === "text") node.textContent = value;
-    else node.setAttribute(key, value);
-  }
-  node.append(...children);
-  return node;
-}
+import { el, markReady, readFigure, tileBackground } from "./sprites.js";
 
 // Places tile `ref` of a sprite as the element's background, but leaves the image URL in
 // data-src until the item is near the view.
 function placeTile(node, fig, assetUrl, ref) {
-  const sprite = fig.sprites[ref.sprite];
-  const rows = Math.ceil(sprite.count / sprite.columns);
-  const col = ref.index % sprite.columns;
-  const row = Math.floor(ref.index / sprite.columns);
-  node.dataset.src = `url("${assetUrl}${encodeURIComponent(sprite.file)}")`;
-  node.style.backgroundSize = `${sprite.columns * 100}% ${rows * 100}%`;
-  node.style.backgroundPosition =
-    `${sprite.columns > 1 ? (100 * col) / (sprite.columns - 1) : 0}% ${rows > 1 ? (100 * row) / (rows - 1) : 0}%`;
-  node.dataset.tile = `${ref.sprite}:${ref.index}`;
+  const bg = tileBackground(fig, assetUrl, ref);
+  node.dataset.src = bg.image;
+  node.style.backgroundSize = bg.size;
+  node.style.backgroundPosition = bg.position;
+  node.dataset.tile = bg.tile;
 }
 
 const ALL = "";
@@ -35,12 +22,9 @@ class Gallery extends HTMLElement {
   connectedCallback() {
     if (this.fig) return;
     // The data stays in the element, so the page's source of truth is inspectable.
-    this.dataScript = this.querySelector('script[type="application/json"]');
-    this.fig = JSON.parse(this.dataScript.textContent);
-    this.assetUrl = this.dataset.assetUrl || "";
+    ({ dataScript: this.dataScript, fig: this.fig, assetUrl: this.assetUrl } = readFigure(this));
     this.render();
-    this.setAttribute("data-ready", "");
-    performance.mark("nm-diagram-ready");
+    markReady(this);
   }
 
   disconnectedCallback() {
@@ -100,7 +84,9 @@ class Gallery extends HTMLElement {
       placeTile(tile, this.fig, this.assetUrl, cell.image);
       mini.append(tile);
     }
-    return el("li", { "data-layer": item.layer, "data-model": item.model, "data-id": item.id },
+    // Each card is a tab stop, so a keyboard reader reaches every unit; focusing one scrolls it
+    // into the scroller's view, which loads its sprites.
+    return el("li", { "data-layer": item.layer, "data-model": item.model, "data-id": item.id, tabindex: "0" },
       unit, mini, el("span", { class: "nm-caption" }, el("b", { text: item.label }), ` \u00b7 ${item.model_label}`));
   }
 

@@ -4,31 +4,8 @@
 // Data: figure.json (contract kind "objective_comparison") in a child <script type="application/json">;
 // sprite files are relative to the element's data-asset-url.
 
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (key === "class") node.className = value;
-    else if (key === "text") node.textContent = value;
-    else node.setAttribute(key, value);
-  }
-  node.append(...children);
-  return node;
-}
+import { el, gridKey, markReady, paintTile, readFigure, signed } from "./sprites.js";
 
-// Shows tile `ref` of a sprite as the element's background, scaled to the element's size.
-function paintTile(node, fig, assetUrl, ref) {
-  const sprite = fig.sprites[ref.sprite];
-  const rows = Math.ceil(sprite.count / sprite.columns);
-  const col = ref.index % sprite.columns;
-  const row = Math.floor(ref.index / sprite.columns);
-  node.style.backgroundImage = `url("${assetUrl}${encodeURIComponent(sprite.file)}")`;
-  node.style.backgroundSize = `${sprite.columns * 100}% ${rows * 100}%`;
-  node.style.backgroundPosition =
-    `${sprite.columns > 1 ? (100 * col) / (sprite.columns - 1) : 0}% ${rows > 1 ? (100 * row) / (rows - 1) : 0}%`;
-  node.dataset.tile = `${ref.sprite}:${ref.index}`;
-}
-
-const signed = (n) => (n > 0 ? `+${n}` : n < 0 ? `\u2212${-n}` : "0");
 const OBJECTIVE_LABELS = { neuron: "neuron objective", channel: "channel objective" };
 const DIRECTION_LABELS = { dot: "dot product", cossim: "cosine similarity" };
 
@@ -36,12 +13,9 @@ class ObjectiveComparison extends HTMLElement {
   connectedCallback() {
     if (this.fig) return;
     // The data stays in the element, so the page's source of truth is inspectable.
-    this.dataScript = this.querySelector('script[type="application/json"]');
-    this.fig = JSON.parse(this.dataScript.textContent);
-    this.assetUrl = this.dataset.assetUrl || "";
+    ({ dataScript: this.dataScript, fig: this.fig, assetUrl: this.assetUrl } = readFigure(this));
     this.render();
-    this.setAttribute("data-ready", "");
-    performance.mark("nm-diagram-ready");
+    markReady(this);
   }
 
   render() {
@@ -77,13 +51,16 @@ class ObjectiveComparison extends HTMLElement {
       node.append(el("p", { class: "nm-note", text: panel.window ? "no decomposition" : "whole channel: no window" }));
       return node;
     }
-    const { width: w } = panel.window;
-    const grid = el("div", { class: "nm-grid", role: "group", "aria-label": `${panel.label}: components by position` });
+    const { height: h, width: w } = panel.window;
+    const grid = el("div", { class: "nm-grid", role: "grid", "aria-label": `${panel.label}: components by position` });
     grid.style.gridTemplateColumns = `repeat(${w}, 1fr)`;
+    // One tab stop per panel (roving tabindex), entered at the centre cell at first and then at the
+    // last cell focused; arrow keys, Home and End move within the window.
+    const centre = Math.max(0, panel.cells.findIndex((cell) => cell.offset[0] === 0 && cell.offset[1] === 0));
     const buttons = panel.cells.map((cell, i) => {
       const tile = el("span", { class: "nm-tile" });
       paintTile(tile, this.fig, this.assetUrl, cell.image);
-      const button = el("button", { type: "button", class: "nm-cell",
+      const button = el("button", { type: "button", class: "nm-cell", role: "gridcell", tabindex: i === centre ? "0" : "-1",
         "aria-label": `offset ${signed(cell.offset[0])}, ${signed(cell.offset[1])}` }, tile);
       button.style.setProperty("--nm-weight", cell.weight);
       button.classList.toggle("is-centre", cell.offset[0] === 0 && cell.offset[1] === 0);
@@ -98,13 +75,24 @@ class ObjectiveComparison extends HTMLElement {
         button.classList.remove("is-active");
       };
       button.addEventListener("pointerenter", show);
-      button.addEventListener("focus", show);
+      button.addEventListener("focus", () => {
+        buttons.forEach((b) => { b.tabIndex = b === button ? 0 : -1; });
+        show();
+      });
       button.addEventListener("click", show);
       button.addEventListener("pointerleave", () => { if (document.activeElement !== button) reset(); });
       button.addEventListener("blur", reset);
+      button.addEventListener("keydown", (event) => {
+        const next = gridKey(event.key, i, h, w);
+        if (next === null) return;
+        event.preventDefault();
+        buttons[next].focus();
+      });
       return button;
     });
-    grid.append(...buttons);
+    for (let r = 0; r < h; r++) {
+      grid.append(el("div", { role: "row", style: "display: contents" }, ...buttons.slice(r * w, (r + 1) * w)));
+    }
     node.append(grid);
     return node;
   }

@@ -1,0 +1,85 @@
+// Helpers shared by the diagram components (decomposition_grid.js, attribution_explorer.js,
+// factor_view.js, objective_comparison.js, gallery.js). Named exports only, no module state.
+//
+// - readFigure(element): the figure.json embedded in a component as a child
+//   <script type="application/json">, and the element's data-asset-url.
+// - markReady(element): the data-ready attribute and the "nm-diagram-ready" performance mark
+//   that a component sets once it is interactive (see mechanics/contract.py).
+// - tileBackground(fig, assetUrl, ref): the CSS background (image URL, size, position) that shows
+//   tile `ref` = {sprite, index} of one of fig.sprites, scaled to the element's size.
+// - paintTile(node, fig, assetUrl, ref): applies that background (or, for a null ref, marks the
+//   node nm-empty); node.dataset.tile records "sprite:index" for the tests.
+// - gridKey(key, index, height, width): where an arrow/Home/End key moves within a row-major grid
+//   (one tab stop per grid, roving tabindex).
+// - el(tag, attrs, ...children): a small DOM builder; fixed(x) and signed(n) format numbers
+//   with a proper minus sign.
+//
+// Imported relatively (`import { ... } from "./sprites.js"`), so it resolves wherever the builder
+// copies article/static/.
+
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (key === "class") node.className = value;
+    else if (key === "text") node.textContent = value;
+    else node.setAttribute(key, value);
+  }
+  node.append(...children);
+  return node;
+}
+
+export function readFigure(element) {
+  const dataScript = element.querySelector('script[type="application/json"]');
+  return { dataScript, fig: JSON.parse(dataScript.textContent), assetUrl: element.dataset.assetUrl || "" };
+}
+
+export function markReady(element) {
+  element.setAttribute("data-ready", "");
+  performance.mark("nm-diagram-ready");
+}
+
+export function tileBackground(fig, assetUrl, ref) {
+  const sprite = fig.sprites[ref.sprite];
+  const rows = Math.ceil(sprite.count / sprite.columns);
+  const col = ref.index % sprite.columns;
+  const row = Math.floor(ref.index / sprite.columns);
+  return {
+    image: `url("${assetUrl}${encodeURIComponent(sprite.file)}")`,
+    size: `${sprite.columns * 100}% ${rows * 100}%`,
+    position: `${sprite.columns > 1 ? (100 * col) / (sprite.columns - 1) : 0}% ${rows > 1 ? (100 * row) / (rows - 1) : 0}%`,
+    tile: `${ref.sprite}:${ref.index}`,
+  };
+}
+
+export function paintTile(node, fig, assetUrl, ref) {
+  if (!ref) {
+    node.classList.add("nm-empty");
+    node.style.backgroundImage = "";
+    node.dataset.tile = "";
+    return;
+  }
+  const bg = tileBackground(fig, assetUrl, ref);
+  node.classList.remove("nm-empty");
+  node.style.backgroundImage = bg.image;
+  node.style.backgroundSize = bg.size;
+  node.style.backgroundPosition = bg.position;
+  node.dataset.tile = bg.tile;
+}
+
+// The index that `key` moves to from `index` in a `height` x `width` grid; the same index at an
+// edge; null for a key that is not a grid move.
+export function gridKey(key, index, height, width) {
+  const r = Math.floor(index / width);
+  const c = index % width;
+  const moves = {
+    ArrowLeft: [r, c - 1], ArrowRight: [r, c + 1], ArrowUp: [r - 1, c], ArrowDown: [r + 1, c],
+    Home: [r, 0], End: [r, width - 1],
+  };
+  const move = moves[key];
+  if (!move) return null;
+  const [nr, nc] = move;
+  return nr >= 0 && nr < height && nc >= 0 && nc < width ? nr * width + nc : index;
+}
+
+export const fixed = (x, digits = 2) => x.toFixed(digits).replace("-", "\u2212");
+export const signed = (n) => (n > 0 ? `+${n}` : n < 0 ? `\u2212${-n}` : "0");
