@@ -78,7 +78,7 @@ def test_cell_emphasis_follows_the_norm(page):
     opacities = grid.locator(".nm-cell").evaluate_all("cells => cells.map(c => +getComputedStyle(c).opacity)")
     for i, cell in enumerate(cells):
         if i != 12:  # the selected cell is drawn at full opacity
-            assert opacities[i] == pytest.approx(0.18 + 0.82 * cell["weight"], abs=0.01)
+            assert opacities[i] == pytest.approx(0.45 + 0.55 * cell["weight"], abs=0.01)
     assert opacities[7] > opacities[0], "a cell next to the centre outweighs a corner"
 
 
