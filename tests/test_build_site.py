@@ -173,3 +173,8 @@ def test_the_repository_article_builds_and_checks(tmp_path):
     result = subprocess.run([PYTHON, str(REPO / "build.py"), "--out", str(out), "check"],
                             capture_output=True, text=True, cwd=REPO)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_site_is_readable_by_a_static_host(project):
+    for path in [project / "_site", *(project / "_site").rglob("*")]:
+        assert path.stat().st_mode & 0o004, f"{path} is not world-readable"

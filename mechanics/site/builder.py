@@ -76,12 +76,17 @@ def build(project, regenerate=True, live_reload=False):
     html, embedded, states = render_article(project, regenerate, live_reload)
     staging = staging_dir(project.out)
     try:
+        # A static host serves _site/ as another user: folders 0755, files with the default
+        # umask (copyfile, not the 0600 of the engine's temporary files).
+        staging.chmod(0o755)
         (staging / "index.html").write_text(html, encoding="utf-8")
         if project.static_dir.is_dir():
-            shutil.copytree(project.static_dir, staging / "static", ignore=shutil.ignore_patterns(".*", "__pycache__"))
+            shutil.copytree(project.static_dir, staging / "static", copy_function=shutil.copyfile,
+                            ignore=shutil.ignore_patterns(".*", "__pycache__"))
         for figure in embedded:
             if (figure.assets / "figure.json").is_file():
                 shutil.copytree(figure.assets, staging / "assets" / "figures" / figure.name,
+                                copy_function=shutil.copyfile,
                                 ignore=shutil.ignore_patterns(figure_cache.MANIFEST, ".*"))
         swap_in(staging, project.out)
     finally:
