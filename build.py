@@ -69,6 +69,10 @@ def run_figures(project, args):
     if args.list:
         for figure in chosen:
             print(_describe(figure, project, figure_cache))
+        durations = [m["duration_s"] for m in (f.manifest() or {} for f in chosen) if "duration_s" in m]
+        unmeasured = len(chosen) - len(durations)
+        print(f"regenerating these {len(chosen)} figures from scratch: {sum(durations) / 60:.1f} min "
+              f"(sum of their last runs on this machine)" + (f"; {unmeasured} never made here" if unmeasured else ""))
         return
     unavailable = figure_cache.refresh(chosen, project, quick=args.quick, force=args.force)
     if unavailable:

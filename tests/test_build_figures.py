@@ -54,6 +54,7 @@ def test_quick_assets_are_never_fresh_for_a_full_build(project):
     assert statuses(project)["alpha"] == "quick"
     listing = run_build(project, "figures", "--list", check=True).stdout
     assert "alpha" in listing and "quick" in listing and "skimage:chelsea.png" in listing
+    assert "regenerating these 2 figures from scratch:" in listing.splitlines()[-1]
     run_build(project, check=True)
     assert manifest(project, "alpha")["quick"] is False
 
