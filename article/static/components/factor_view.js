@@ -48,7 +48,7 @@ class FactorView extends HTMLElement {
     this.map.setAttribute("role", "img");
     this.map.removeAttribute("aria-hidden");
     const mapPanel = el("div", { class: "nm-panel" }, this.mapLabel, this.map,
-      el("p", { class: "nm-note", text: `${h}\u00d7${w} window in ${fig.prev_layer}` }));
+      el("p", { class: "nm-note", text: `${h}\u00d7${w} positions of ${fig.prev_layer}` }));
 
     const list = el("div", { class: "nm-factors", role: "group", "aria-label": "factors" });
     this.factorButtons = fig.factors.map((factor, i) => {
