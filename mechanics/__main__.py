@@ -104,19 +104,13 @@ def cmd_render(args):
 
 def cmd_search(args):
     """Rank a layer's channels by how much their decomposition varies across the window."""
-    from mechanics import decompose
+    from mechanics.search import SCORES, rank_channels
     model = _model(args.model)
-    info = model.layer(args.layer)
-    size = args.size or model.default_size
-    position = model.centre(args.layer, size)
-    print("channel\tstructure\toff_centre")
-    rows = []
-    for channel in range(info.channels):
-        d = decompose.spatial(model, decompose.Target(args.layer, channel, position), args.prev,
-                              path=args.path, input_size=size)
-        rows.append((channel, *decompose.structure_scores(d)))
-    for channel, structure, off_centre in sorted(rows, key=lambda r: -r[1])[: args.top]:
-        print(f"{channel}\t{structure:.3f}\t{off_centre:.3f}")
+    rows = rank_channels(model, args.layer, args.prev, args.path, args.size or model.default_size, args.score)
+    first, second, _ = SCORES[args.score]
+    print(f"channel\t{first}\t{second}")
+    for channel, a, b in rows[: args.top]:
+        print(f"{channel}\t{a:.3f}\t{b:.3f}")
 
 
 def parser():
@@ -182,6 +176,8 @@ def parser():
     s.add_argument("--prev", required=True)
     s.add_argument("--path", choices=("full", "branch", "skip"), default="branch")
     s.add_argument("--size", type=int, help="input size in px (default: the model's)")
+    s.add_argument("--score", choices=("structure", "halves"), default="structure",
+                   help="structure: components differ from each other; halves: the window's halves differ")
     s.add_argument("--top", type=int, default=10)
     s.set_defaults(run=cmd_search)
     return p

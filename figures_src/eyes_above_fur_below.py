@@ -1,0 +1,21 @@
+"""EfficientNet-Lite0 block10:9 over block9: the channel of block10 whose top and bottom rows of
+its window want the most different things (ranked by the dissimilarity of the two halves'
+summed positive components, weighted by their balance)."""
+
+from mechanics.figure_spec import FigureSpec
+
+FIGURE = FigureSpec(
+    name="eyes_above_fur_below",
+    kind="decomposition_grid",
+    title="Different parts at different offsets",
+    caption=("The neuron at the centre of block10, channel 9, decomposed into the 25 positions of its "
+             "5x5 window on block9. Compare the top two rows of the window with the bottom two."),
+    model="efficientnet_lite0",
+    params=dict(target="block10:9", at=[4, 4], earlier="block9", mode="expanded",
+                paths=["branch", "skip"], size=128, steps=256, objective="dot", seed=0),
+)
+
+
+def make(out_dir, quick):
+    from mechanics import recipes
+    recipes.decomposition_grid(out_dir, FIGURE, quick)
