@@ -3,8 +3,9 @@
 Tried in order: a local file named by MECHANICS_INCEPTION_V1 (a .pb, or a .zip holding
 one); the user's cache; then each download source, each checked against its sha256
 where one is pinned, and always by parsing the graph and finding the layers the
-engine uses. A download streams to a temporary file that is renamed into the cache
-only when complete and verified. Offline, one error says how to provide the file.
+engine uses. A download is held in memory until it is complete and verified, then
+written to a temporary file that is renamed into the cache. Offline, one error says
+how to provide the file.
 
 No TensorFlow import at module level: `graph_id()` is part of every figure's cache key.
 """
