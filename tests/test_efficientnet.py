@@ -65,5 +65,19 @@ def test_residual_block_splits_into_branch_and_skip():
     identity = np.zeros_like(skip.vectors)
     identity[2, 2, 101] = 1.0
     np.testing.assert_allclose(skip.vectors, identity, atol=1e-5)
-    # Outside the 5x5 window the gradient is exactly zero: the window is the whole support.
     assert (full.norms > 0).all()
+
+
+def test_the_receptive_window_is_the_whole_support_of_the_gradient():
+    from mechanics.decompose import Target, import_graph, new_session
+    from mechanics.lucid_tf2 import tf
+    model = load_model("efficientnet_lite0")
+    graph, t_input, T = import_graph(model, 128, expanded=True)
+    with graph.as_default():
+        gradient = tf.gradients(Target("block10", 101, (4, 4)).value(T("block10")), T("block9"))[0]
+    with new_session(graph) as sess:
+        norms = np.linalg.norm(sess.run(gradient, {t_input: np.zeros((1, 128, 128, 3), np.float32)})[0], axis=-1)
+    window = model.window("block10", "block9", (4, 4), 128)
+    inside = np.zeros_like(norms, bool)
+    inside[window.top:window.top + window.height, window.left:window.left + window.width] = True
+    assert (norms[inside] > 0).all() and (norms[~inside] == 0).all()
