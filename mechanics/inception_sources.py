@@ -36,13 +36,15 @@ class Source:
     member: str = None   # the graph's name inside a zip
 
 
-# Neither file could be fetched where this was written, so their checksums are not
-# pinned: a download is verified by parsing it and finding REQUIRED_NODES, and its
-# sha256 is printed so a user can pin it.
+# Every download is also verified by parsing it and finding REQUIRED_NODES. The DeepDream
+# archive's sha256 is the one TensorFlow's own Bazel WORKSPACE pinned for inception5h.zip.
+# Lucid's zoo publishes no checksum and could not be fetched where this was written, so its
+# file is verified by parsing alone, and its sha256 is printed so that a user can pin it.
 SOURCES = (
     Source("Lucid model zoo", "https://storage.googleapis.com/modelzoo/vision/other_models/InceptionV1.pb"),
     Source("TensorFlow DeepDream archive",
            "https://storage.googleapis.com/download.tensorflow.org/models/inception5h.zip",
+           sha256="d13569f6a98159de37e92e9c8ec4dae8f674fbf475f69fe6199b514f756d4364",
            member="tensorflow_inception_graph.pb"),
 )
 

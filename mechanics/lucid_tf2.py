@@ -26,8 +26,9 @@ tf.disable_v2_behavior()
 tf.logging.set_verbosity(tf.logging.ERROR)
 
 
-def rotate(images, angles, interpolation="BILINEAR"):
-    """tf.contrib.image.rotate: rotate NHWC images counter-clockwise by `angles` radians."""
+def rotate(images, angles, interpolation="NEAREST"):
+    """tf.contrib.image.rotate: rotate NHWC images counter-clockwise by `angles` radians, by
+    default with nearest-neighbour sampling, as tf.contrib did."""
     images = tf.convert_to_tensor(images)
     squeeze = images.shape.ndims == 3
     if squeeze:

@@ -1,14 +1,20 @@
 """Batched rendering: one graph, N directions, deterministic, and it optimizes."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from mechanics.errors import BadInput
-from mechanics.render import Renderer, RenderSettings, unit_vectors
+from mechanics.lucid_tf2 import param, tf
+from mechanics.render import Renderer, RenderSettings, rgb_image, unit_vectors
+from mechanics.zoo import LayerInfo, ZooModel
 
 from tiny_models import conv_chain
 
-SETTINGS = RenderSettings(size=32, steps=60, learning_rate=0.2, seed=3)
+# Channel objectives: the tiny nets' units see 5 px, which the standard transforms' 8 px jitter
+# turns into a different patch on every step, so a single neuron's climb depends on the seed.
+SETTINGS = RenderSettings(size=32, steps=60, learning_rate=0.2, seed=3, spatial="channel")
 
 
 @pytest.fixture(scope="module")
@@ -20,16 +26,15 @@ def test_a_render_raises_each_objective_well_above_the_random_start(model):
     renderer = Renderer(model, "l2", batch=3, settings=SETTINGS, progress=False)
     rendering = renderer.render(unit_vectors(6, [0, 2, 4]))
     assert rendering.images.shape == (3, 32, 32, 3)
-    # Each element climbs by several units from its random start (about 4 to 6 here).
-    assert (rendering.values > rendering.start_values + 3.0).all()
+    # Each element climbs from its random start (by 1.5 to 3 here, whatever the seed).
+    assert (rendering.values > rendering.start_values + 1.0).all()
 
 
 def test_the_same_seed_gives_identical_images_and_another_seed_does_not(model):
     vectors = np.random.RandomState(0).rand(2, 5).astype(np.float32)
     first = Renderer(model, "l1", 2, SETTINGS, progress=False).render(vectors)
     again = Renderer(model, "l1", 2, SETTINGS, progress=False).render(vectors)
-    other = Renderer(model, "l1", 2, RenderSettings(size=32, steps=60, learning_rate=0.2, seed=4),
-                     progress=False).render(vectors)
+    other = Renderer(model, "l1", 2, replace(SETTINGS, seed=4), progress=False).render(vectors)
     np.testing.assert_array_equal(first.images, again.images)
     assert not np.allclose(first.images, other.images)
 
@@ -44,11 +49,45 @@ def test_one_graph_serves_many_renders(model):
 
 
 def test_cossim_objective_is_offered_and_bad_ones_are_named(model):
-    cossim = Renderer(model, "l2", 1, RenderSettings(size=32, steps=60, learning_rate=0.2, objective="cossim"),
-                      progress=False)
+    cossim = Renderer(model, "l2", 1, replace(SETTINGS, objective="cossim"), progress=False)
     rendering = cossim.render(unit_vectors(6, [2]))
     assert rendering.values[0] > max(rendering.start_values[0] + 0.3, 2 * rendering.start_values[0])
     with pytest.raises(BadInput, match="valid: dot, cossim"):
         Renderer(model, "l1", 1, RenderSettings(objective="sum"))
     with pytest.raises(BadInput, match="at most 1 vectors of 6 channels"):
         cossim.render(np.ones((2, 5)))
+
+
+def test_rgb_image_is_lucids_fft_decorrelated_image_value_for_value():
+    def build(param_f):
+        with tf.Graph().as_default(), tf.Session() as sess:
+            np.random.seed(7)
+            image = param_f()
+            weights = tf.constant(np.random.RandomState(1).randn(3, 16, 16, 3).astype(np.float32))
+            gradient = tf.gradients(tf.reduce_sum(image * weights), tf.trainable_variables())[0]
+            sess.run(tf.global_variables_initializer())
+            return sess.run([image, gradient])
+    ours = build(lambda: rgb_image(16, 3))
+    lucids = build(lambda: param.image(16, batch=3, fft=True, decorrelate=True))
+    assert ours[0].shape == (3, 16, 16, 3) and ours[1].shape == lucids[1].shape
+    np.testing.assert_allclose(ours[0], lucids[0], rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(ours[1], lucids[1], rtol=1e-5, atol=1e-6)
+
+
+def silent_unit_model():
+    """input -> "silent": a ReLU whose bias is so negative that no image in [0, 1] moves it."""
+    graph = tf.Graph()
+    with graph.as_default():
+        x = tf.placeholder(tf.float32, [None, None, None, 3], name="input")
+        kernel = np.full((3, 3, 3, 2), 0.1, np.float32)
+        tf.nn.relu(tf.nn.conv2d(x, kernel, [1, 1, 1, 1], "SAME") - 4.0, name="silent")
+    return ZooModel("silent", "Silent", graph.as_graph_def(), [LayerInfo("silent", 2, "input", 3, 1)],
+                    image_value_range=(-6, 6), default_size=12, class_labels=["a"])
+
+
+def test_a_unit_silent_at_the_random_start_still_climbs_as_with_lucids_render_vis():
+    """Lucid's render_vis redirects ReLU gradients for its first 17 steps; so does the renderer.
+    With plain gradients this unit's objective would stay at exactly 0."""
+    rendering = Renderer(silent_unit_model(), "silent", 1, SETTINGS, progress=False).render(unit_vectors(2, [0]))
+    assert rendering.start_values[0] == 0.0
+    assert rendering.values[0] > 1.0
