@@ -19,9 +19,17 @@ def test_random_rotate_by_a_right_angle_matches_rot90(shape):
     images = np.random.RandomState(0).rand(*shape).astype(np.float32)
     rotated = run(lambda: transform.random_rotate([90], units="degrees")(tf.constant(images)))
     expected = np.stack([np.rot90(im) for im in images])
-    np.testing.assert_allclose(rotated, expected, atol=1e-2)
-    nearest = run(lambda: tf.contrib.image.rotate(tf.constant(images), np.pi / 2, interpolation="NEAREST"))
-    np.testing.assert_array_equal(nearest, expected)
+    np.testing.assert_array_equal(rotated, expected)
+    bilinear = run(lambda: tf.contrib.image.rotate(tf.constant(images), np.pi / 2, interpolation="BILINEAR"))
+    np.testing.assert_allclose(bilinear, expected, atol=1e-2)
+
+
+def test_rotation_samples_the_nearest_pixel_by_default_as_tf_contrib_did():
+    images = np.random.RandomState(0).rand(2, 9, 9, 3).astype(np.float32)
+    rotated = run(lambda: transform.random_rotate([7], units="degrees")(tf.constant(images)))
+    assert not np.allclose(rotated, images)
+    # Every output pixel is an input pixel, or the zero fill outside the rotated image.
+    assert set(np.unique(rotated)) <= set(np.unique(images)) | {0.0}
 
 
 def test_standard_transforms_run_on_a_batched_fft_decorrelated_image():
