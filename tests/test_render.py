@@ -26,8 +26,8 @@ def test_a_render_raises_each_objective_well_above_the_random_start(model):
     renderer = Renderer(model, "l2", batch=3, settings=SETTINGS, progress=False)
     rendering = renderer.render(unit_vectors(6, [0, 2, 4]))
     assert rendering.images.shape == (3, 32, 32, 3)
-    # Each element climbs from its random start (by 1.5 to 3 here, whatever the seed).
-    assert (rendering.values > rendering.start_values + 1.0).all()
+    # Each element climbs from its random start: by 1.5 to 2.8 here, within 0.1 over seeds 0-5.
+    assert (rendering.values > rendering.start_values + 1.4).all()
 
 
 def test_the_same_seed_gives_identical_images_and_another_seed_does_not(model):
