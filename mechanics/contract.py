@@ -130,6 +130,32 @@ kind = "gallery"
   with ``h * w`` cells, row-major. The article's gallery shows at least 64 items from
   at least 3 layers; the contract itself does not fix a minimum beyond one.
 
+kind = "atlas"
+--------------
+A whole layer (or several) of one model, each unit with its decomposition; built by
+``mechanics.atlas``. figure.json holds the common fields (its ``sprites`` table serves every
+layer) and ``layers``, at least one, unique ``layer``:
+``{"layer": str, "prev_layer": str, "path": "full" | "branch" | "skip", "file": str,
+"units": int >= 1}``. ``file`` is a plain ``.json`` file name in the figure folder
+(not figure.json), so a layer page reads only its own layer. That file holds LAYER:
+
+- ``layer``, ``prev_layer``, ``path``: as in its entry in ``layers``
+- ``position``: ``[y, x]``, the neuron of each unit's channel that is decomposed and rendered
+  (the centre of the map at the decomposition's input size)
+- ``window``: WINDOW on ``prev_layer``, the same for every unit of the layer
+- ``units``: exactly ``layers[i].units`` items, unique ``channel``, in increasing order:
+  ``{"channel": int >= 0, "label": str, "value": float, "unit_image": image ref,
+  "cells": [CELL, ...]}`` with ``h * w`` cells over the window, row-major. ``value`` is the
+  unit render's final objective value; cells are the positive part, ``image`` renders the
+  cell's vector at ``prev_layer``; the top channels' ``image`` is null (a top channel is a
+  channel of ``prev_layer``: a page links it to that layer's entry when the atlas has one).
+
+Image references in a layer file name sprites of figure.json. Sprites are per layer: one
+of the units' own renders (``<layer>_units``) and one per group of units' cells
+(``<layer>_cells_<k>``, ``columns`` = window width, each unit's grid a block of rows), so a
+page loads the cells of a unit only when it is opened. WebP (quality 85) keeps a whole
+model's layers small; see ``mechanics.atlas``.
+
 How the diagrams read a figure
 ------------------------------
 The partial ``article/templates/diagrams/<kind>.html`` renders a custom element
@@ -159,7 +185,7 @@ from PIL import Image, UnidentifiedImageError
 from mechanics.errors import BadInput
 
 CONTRACT_VERSION = 1
-KINDS = ("decomposition_grid", "attribution_explorer", "factor_view", "objective_comparison", "gallery")
+KINDS = ("decomposition_grid", "attribution_explorer", "factor_view", "objective_comparison", "gallery", "atlas")
 VIEW_NAMES = ("branch", "skip", "full")
 MODES = ("expanded", "gradient", "optimized")
 MAX_TOP_CHANNELS = 8
@@ -467,6 +493,61 @@ class _Checker:
             h, w = self.window(self.field(item, "window", p), f"{p}.window")
             self.cells(self.field(item, "cells", p), f"{p}.cells", h, w)
 
+    def atlas(self, fig):
+        layers = self.lst(self.field(fig, "layers", ""), "layers", 1)
+        seen = set()
+        for i, entry in enumerate(layers):
+            p = f"layers[{i}]"
+            layer = self.string(self.field(entry, "layer", p), f"{p}.layer")
+            if layer in seen:
+                self.fail(f"{p}.layer", f"repeats layer {layer!r}")
+            seen.add(layer)
+            self.string(self.field(entry, "prev_layer", p), f"{p}.prev_layer")
+            self.choice(self.field(entry, "path", p), f"{p}.path", VIEW_NAMES)
+            count = self.integer(self.field(entry, "units", p), f"{p}.units", 1)
+            self.atlas_layer(entry, self.layer_file(self.field(entry, "file", p), f"{p}.file"), count)
+
+    def layer_file(self, file_name, path):
+        self.string(file_name, path)
+        if Path(file_name).name != file_name or not file_name.endswith(".json") or file_name == "figure.json":
+            self.fail(path, f"is {file_name!r}, expected a plain .json file name in the figure folder, not figure.json")
+        try:
+            return file_name, json.loads((self.dir / file_name).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            self.fail(path, f"names {file_name!r}, which does not exist in {self.dir}")
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+            self.fail(path, f"names {file_name!r}, which is not readable JSON ({e})")
+
+    def atlas_layer(self, entry, named_data, count):
+        """A layer file; its field paths read `FILE:field`, e.g. `block9.json:units[3].cells`."""
+        file_name, data = named_data
+        self.obj(data, file_name)
+        _check_finite(self, data, file_name + ":")
+        p = f"{file_name}:"
+        for key in ("layer", "prev_layer", "path"):
+            if self.field(data, key, p) != entry[key]:
+                self.fail(p + key, f"is {_json_repr(data[key])}, expected {_json_repr(entry[key])} as in figure.json")
+        position = self.lst(self.field(data, "position", p), p + "position")
+        if len(position) != 2:
+            self.fail(p + "position", f"has {len(position)} values, expected [y, x]")
+        for k, v in enumerate(position):
+            self.integer(v, f"{p}position[{k}]", 0)
+        h, w = self.window(self.field(data, "window", p), p + "window")
+        units = self.lst(self.field(data, "units", p), p + "units")
+        if len(units) != count:
+            self.fail(p + "units", f"has {len(units)} units, expected {count} as in figure.json")
+        last = -1
+        for i, unit in enumerate(units):
+            u = f"{p}units[{i}]"
+            channel = self.integer(self.field(unit, "channel", u), f"{u}.channel", 0)
+            if channel <= last:
+                self.fail(f"{u}.channel", f"is {channel}, expected channels unique and increasing (previous {last})")
+            last = channel
+            self.string(self.field(unit, "label", u), f"{u}.label")
+            self.number(self.field(unit, "value", u), f"{u}.value")
+            self.image_ref(self.field(unit, "unit_image", u), f"{u}.unit_image")
+            self.cells(self.field(unit, "cells", u), f"{u}.cells", h, w, full=True, weight_is_relative=True)
+
     def check(self, fig):
         self.obj(fig, "figure.json")
         _check_finite(self, fig, "")
@@ -497,7 +578,7 @@ def _check_finite(checker, value, path):
 
 
 def _join(path, key):
-    return f"{path}.{key}" if path else str(key)
+    return f"{path}.{key}" if path and not path.endswith(":") else f"{path}{key}"
 
 
 def _type_name(value):

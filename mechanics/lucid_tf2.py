@@ -9,7 +9,8 @@ each one binds `tf` to `tensorflow.compat.v1`:
   `ImageProjectiveTransformV3`.
 - `param/cppn.py` imports `tensorflow.contrib.slim`: served by the `tf_slim` package.
 - `lucid.misc.io.showing` imports IPython at module level: a stand-in whose
-  display functions raise, since the engine never displays inline.
+  display functions raise, since the engine never displays inline; `get_ipython()` returns
+  None (not inside IPython), which Ray asks on import.
 Engine modules import Lucid and TensorFlow from here, never directly.
 """
 
@@ -69,6 +70,7 @@ def _install_stand_ins():
         display = types.ModuleType("IPython.display")
         display.display = display.HTML = display.Image = display.Javascript = _display_unavailable
         ipython.display = display
+        ipython.get_ipython = lambda: None
         sys.modules["IPython"] = ipython
         sys.modules["IPython.display"] = display
 
