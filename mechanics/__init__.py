@@ -16,6 +16,7 @@ ENGINE_MODULES = (
     "zoo.py",
     "storage.py",
     "decompose.py",
+    "transforms.py",
     "render.py",
     "assets.py",
     "recipes.py",
