@@ -130,7 +130,7 @@ def test_the_atlas_holds_each_units_decomposition_and_passes_the_contract(model,
         assert top == [int(np.argmax(v)) for v in d.positive.reshape(-1, 5) if v.max() > 0]
 
 
-def test_an_atlas_run_killed_by_sigkill_resumes_losing_only_the_items_in_flight(model, cache, reference, tmp_path):
+def test_an_atlas_run_killed_by_sigkill_resumes_on_local_ray_losing_only_the_items_in_flight(model, cache, reference, tmp_path):
     script = ("import sys; sys.path.insert(0, 'tests'); from tiny_models import conv_chain; "
               "from test_atlas import FIGURE; from mechanics import atlas; "
               f"atlas.build({str(tmp_path / 'killed')!r}, FIGURE, False, model=conv_chain()[0], progress=False)")
@@ -147,9 +147,11 @@ def test_an_atlas_run_killed_by_sigkill_resumes_losing_only_the_items_in_flight(
     assert 2 <= len(survived) < ITEMS, "killed mid-run"
     out = tmp_path / FIGURE.name
     out.mkdir()
+    # The rest on a local Ray instance (`workers`), whose session folder goes under the cache.
     items = atlas.plan(FIGURE, False, model)
-    assert atlas.run_items(items, model, progress=False) == ITEMS - len(survived)
+    assert atlas.run_items(items, model, workers=1, progress=False) == ITEMS - len(survived)
     assert {p.name: p.stat().st_mtime_ns for p in items_dir.glob("*.npz") if p.name in survived} == survived
+    assert list((cache / "ray").glob("session_*"))
     atlas.build(out, FIGURE, False, model=model, progress=False)
     assert same_files(out, reference) == []
 

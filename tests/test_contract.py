@@ -3,6 +3,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -222,3 +223,98 @@ def test_build_rejects_a_broken_figure_by_name_and_field_and_writes_no_page(tmp_
         in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "_site").exists(), "no half-rendered page"
+
+
+# -- kind "atlas": figure.json plus one JSON file per layer ------------------------------
+
+
+def write_atlas(figure_dir):
+    """A valid atlas: layers l1 (3 units) and l2 (2 units), 3x3 windows, JPEG sprites."""
+    from browser.figure_fixtures import SpriteSheet, _cells, _common
+    rng = np.random.default_rng(3)
+    figure_dir.mkdir()
+    sheet = SpriteSheet(figure_dir)
+    layers = []
+    for layer, prev, channels in (("l1", "l0", [0, 2, 5]), ("l2", "l1", [1, 4])):
+        sheet.add(f"{layer}_units", len(channels), 64, len(channels))
+        sheet.add(f"{layer}_cells_0", 9 * len(channels), 48, 3)
+        units = []
+        for k, ch in enumerate(channels):
+            cells = _cells(rng, f"{layer}_cells_0", 3, 3, top_sprite="unused")
+            for i, cell in enumerate(cells):
+                cell["image"]["index"] = 9 * k + i
+                for top in cell["top_channels"]:
+                    top["image"] = None
+            units.append({"channel": ch, "label": f"{layer}:{ch}", "value": 1.5, "unit_image":
+                          {"sprite": f"{layer}_units", "index": k}, "cells": cells})
+        (figure_dir / f"{layer}.json").write_text(json.dumps(
+            {"layer": layer, "prev_layer": prev, "path": "full", "position": [6, 6],
+             "window": {"height": 3, "width": 3}, "units": units}))
+        layers.append({"layer": layer, "prev_layer": prev, "path": "full", "file": f"{layer}.json",
+                       "units": len(channels)})
+    fig = _common(figure_dir.name, "atlas", sheet, "Tiny, an atlas of 5 neurons of l1, l2.")
+    fig["layers"] = layers
+    (figure_dir / "figure.json").write_text(json.dumps(fig))
+
+
+@pytest.fixture
+def atlas_dir(tmp_path):
+    write_atlas(tmp_path / "atlas_tiny")
+    return tmp_path / "atlas_tiny"
+
+
+def edit_layer(figure_dir, file_name, change):
+    path = figure_dir / file_name
+    data = json.loads(path.read_text())
+    change(data)
+    path.write_text(json.dumps(data))
+
+
+def test_valid_atlas_passes(atlas_dir):
+    fig = validate_figure("atlas_tiny", atlas_dir)
+    assert fig["kind"] == "atlas" and [layer["units"] for layer in fig["layers"]] == [3, 2]
+
+
+def test_atlas_layer_file_must_exist_and_not_be_figure_json(atlas_dir):
+    (atlas_dir / "l2.json").unlink()
+    rejects(atlas_dir, "layers[1].file names 'l2.json', which does not exist")
+    edit(atlas_dir, lambda f: f["layers"][1].update(file="figure.json"))
+    rejects(atlas_dir, "layers[1].file is 'figure.json'", "not figure.json")
+
+
+def test_atlas_layer_file_must_hold_as_many_units_as_figure_json_says(atlas_dir):
+    edit_layer(atlas_dir, "l1.json", lambda d: d["units"].pop())
+    message = rejects(atlas_dir)
+    assert message == "figure 'atlas_tiny': l1.json:units has 2 units, expected 3 as in figure.json"
+
+
+def test_atlas_unit_cells_cover_the_layer_window(atlas_dir):
+    edit_layer(atlas_dir, "l2.json", lambda d: d["units"][1]["cells"].pop())
+    rejects(atlas_dir, "l2.json:units[1].cells has 8 cells, expected 9 (window 3x3)")
+
+
+def test_atlas_units_are_in_increasing_channel_order(atlas_dir):
+    edit_layer(atlas_dir, "l1.json", lambda d: d["units"][2].update(channel=2))
+    rejects(atlas_dir, "l1.json:units[2].channel is 2", "unique and increasing")
+
+
+def test_atlas_layer_file_must_agree_with_figure_json(atlas_dir):
+    edit_layer(atlas_dir, "l2.json", lambda d: d.update(prev_layer="l0"))
+    rejects(atlas_dir, "l2.json:prev_layer is \"l0\", expected \"l1\"")
+
+
+def test_atlas_image_refs_name_sprites_of_figure_json(atlas_dir):
+    edit_layer(atlas_dir, "l1.json", lambda d: d["units"][0].update(unit_image={"sprite": "l9_units", "index": 0}))
+    rejects(atlas_dir, "l1.json:units[0].unit_image.sprite", "not a key of sprites")
+    edit_layer(atlas_dir, "l1.json", lambda d: d["units"][0].update(unit_image={"sprite": "l1_units", "index": 3}))
+    rejects(atlas_dir, "l1.json:units[0].unit_image.index is 3", "3 tiles")
+
+
+def test_atlas_nan_in_a_layer_file_is_rejected_with_its_path(atlas_dir):
+    edit_layer(atlas_dir, "l2.json", lambda d: d["units"][0]["cells"][4].update(norm=float("nan")))
+    rejects(atlas_dir, "l2.json:units[0].cells[4].norm", "finite")
+
+
+def test_atlas_cell_weights_are_norm_over_max_norm(atlas_dir):
+    edit_layer(atlas_dir, "l1.json", lambda d: d["units"][1]["cells"][0].update(weight=0.0))
+    rejects(atlas_dir, "l1.json:units[1].cells[0].weight", "norm / max norm")
