@@ -15,10 +15,6 @@ from mechanics import __version__
 from mechanics.storage import write_atomic
 
 JPEG_QUALITY = 85
-# WebP for the atlas, where hundreds of units must fit the committed size: at the same
-# quality it is about 30% smaller than JPEG on feature visualizations (see atlas.py).
-WEBP_QUALITY = 85
-SPRITE_FORMATS = {"JPEG": ("jpg", {"quality": JPEG_QUALITY}), "WEBP": ("webp", {"quality": WEBP_QUALITY, "method": 6})}
 CONTRACT_VERSION = 1
 
 
@@ -37,9 +33,8 @@ class FigureWriter:
         self.params = params
         self.sprites = {}
 
-    def sprite(self, sprite_id, images, tile, columns=None, image_format="JPEG"):
-        """Write images (N, s, s, 3) in [0, 1] as one sprite of tile x tile tiles (JPEG or WEBP);
-        return their refs."""
+    def sprite(self, sprite_id, images, tile, columns=None):
+        """Write images (N, s, s, 3) in [0, 1] as one sprite of tile x tile tiles; return their refs."""
         images = to_uint8(images)
         count = len(images)
         columns = columns or min(count, 8)
@@ -48,10 +43,9 @@ class FigureWriter:
         for i, image in enumerate(images):
             tile_image = Image.fromarray(image).resize((tile, tile), Image.LANCZOS)
             sheet.paste(tile_image, ((i % columns) * tile, (i // columns) * tile))
-        extension, options = SPRITE_FORMATS[image_format]
         buffer = io.BytesIO()
-        sheet.save(buffer, image_format, **options)
-        file_name = f"{sprite_id}.{extension}"
+        sheet.save(buffer, "JPEG", quality=JPEG_QUALITY)
+        file_name = f"{sprite_id}.jpg"
         write_atomic(self.out_dir / file_name, buffer.getvalue())
         self.sprites[sprite_id] = {"file": file_name, "tile": tile, "columns": columns, "count": count}
         return [{"sprite": sprite_id, "index": i} for i in range(count)]

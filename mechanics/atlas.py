@@ -30,6 +30,7 @@ import io
 import json
 import os
 import zipfile
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -43,10 +44,12 @@ BATCH = 25              # directions per render: one 5x5 window, as the figures'
 CPUS_PER_TASK = 2       # the renderer runs two chains side by side (render.CHAINS)
 TASK_RETRIES = 3        # Ray reruns a task whose worker died this many times
 TOP_CHANNELS = 4
+# Sprites are JPEG q85 (FigureWriter). Measured on Lite0 renders at 96 steps, per unit: its
+# 64 px tile 1.6 kB, its 25 components at 48 px 21 kB (at 40 px 15 kB); WebP q85 is no
+# smaller at these tile sizes. With its JSON (8 kB) a unit takes about 31 kB.
 UNIT_TILE = 64          # px of a unit's own render in its layer's sprite
 CELL_TILE = 48          # px of a component
 UNITS_PER_CELL_SPRITE = 16  # a detail view loads one sprite of this many units' grids
-SPRITE_FORMAT = "WEBP"
 BLANK = 0.5             # tile of a zero component, which has nothing to visualize
 SETTING_KEYS = ("size", "steps", "learning_rate", "seed", "objective", "transforms", "redirected_steps")
 # The sources that decide an item's numbers; with ITEM_FORMAT, part of every item's key.
@@ -195,14 +198,21 @@ def status(figure, quick=False, model=None):
 
 # -- one item (in any process) ----------------------------------------------------------
 
-_MODELS = {}      # model id -> model, in this process
-_RENDERERS = {}   # (model id, layer, settings) -> Renderer, kept across items
+_MODELS = {}                # model id -> model, in this process
+_RENDERERS = OrderedDict()  # (model id, layer, settings) -> Renderer, kept across items
+# Items arrive in plan order, layer after layer, so a worker needs few graphs at a time; a
+# whole model's (two per layer) would hold gigabytes.
+RENDERERS_KEPT = 4
 
 
 def _renderer(item, model, layer, settings):
     from mechanics.render import Renderer
     key = (item.model_id, layer, settings)
-    if key not in _RENDERERS:
+    if key in _RENDERERS:
+        _RENDERERS.move_to_end(key)
+    else:
+        if len(_RENDERERS) == RENDERERS_KEPT:
+            _RENDERERS.popitem(last=False)[1].close()
         _RENDERERS[key] = Renderer(model, layer, BATCH, settings, progress=False)
     return _RENDERERS[key]
 
@@ -374,7 +384,7 @@ def _write_layer(writer, lp, items, model, input_size, settings):
                 units[ch] = {"image": data["images"][i], "value": float(data["values"][i])}
     channels = list(lp.channels)
     unit_refs = writer.sprite(_sprite_id(lp.layer, "units"), np.stack([units[ch]["image"] for ch in channels]) / 255,
-                              UNIT_TILE, columns=min(len(channels), 16), image_format=SPRITE_FORMAT)
+                              UNIT_TILE, columns=min(len(channels), 16))
     cells_of = {item.channels[0]: item for item in items if item.kind == "cells"}
     entries = []
     for start in range(0, len(channels), UNITS_PER_CELL_SPRITE):
@@ -382,8 +392,7 @@ def _write_layer(writer, lp, items, model, input_size, settings):
         data = [load_item(cells_of[ch]) for ch in chunk]
         height, width = data[0]["offsets"].shape[:2]
         refs = writer.sprite(_sprite_id(lp.layer, f"cells_{start // UNITS_PER_CELL_SPRITE}"),
-                             np.concatenate([d["images"] for d in data]) / 255, CELL_TILE, columns=width,
-                             image_format=SPRITE_FORMAT)
+                             np.concatenate([d["images"] for d in data]) / 255, CELL_TILE, columns=width)
         for k, (ch, d) in enumerate(zip(chunk, data)):
             n = height * width
             entries.append({"channel": ch, "label": f"{lp.layer}:{ch}", "value": _rounded(units[ch]["value"]),
