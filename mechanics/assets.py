@@ -1,4 +1,4 @@
-"""The one asset writer for every figure: image sprites plus figure.json, each written atomically.
+"""The one asset writer for every figure: image sprites plus figure.json (and an atlas's per-layer JSON), each written atomically.
 
 The JSON contract is documented in `mechanics.contract`. Sprites are JPEG at quality 85,
 the contract's choice for photographic pictures such as feature visualizations.
