@@ -387,6 +387,17 @@ def test_gallery_has_many_units_from_several_layers_and_filters_them(page):
                            arg=gallery.element_handle())
 
 
+def test_gallery_tiles_stay_inside_their_card_when_a_caption_in_the_row_wraps(page):
+    gallery = figure(page, "gallery")
+    gallery.get_by_label("filter by layer").select_option("block10")
+    cards = gallery.locator(".nm-gallery-items li:not([hidden])")
+    captions = cards.evaluate_all("cs => cs.map(c => c.querySelector('.nm-caption').offsetHeight)")
+    assert max(captions) > min(captions), "some caption takes two lines, so its row is taller"
+    overflowing = cards.evaluate_all("""cs => cs.filter(c => [...c.querySelectorAll('.nm-tile')]
+        .some(t => t.getBoundingClientRect().right > c.getBoundingClientRect().right + 0.5)).map(c => c.dataset.id)""")
+    assert overflowing == []
+
+
 def test_gallery_cards_take_keyboard_focus_and_load_when_focused(page):
     gallery = figure(page, "gallery")
     cards = gallery.locator(".nm-gallery-items li")
