@@ -47,7 +47,7 @@ def test_inline_and_display_math_become_mathml(bib):
 
 
 def test_dollars_in_code_and_escaped_dollars_stay_text(bib):
-    page = render("Costs \\$5 and `$x$` and 3$ or $4.\n\n```\n$y$ [@nope] @figure(zz)\n```\n", bib)
+    page = render("Costs \\$5 and `$x$` and 3\\$ or \\$4.\n\n```\n$y$ [@nope] @figure(zz)\n```\n", bib)
     assert "<math" not in page.body_html
     assert "&#36;5" in page.body_html and "<code>$x$</code>" in page.body_html
     assert "[@nope]" in page.body_html

@@ -4,11 +4,11 @@ import re
 from dataclasses import dataclass
 
 from pybtex.backends.html import Backend
-from pybtex.database import parse_file
+from pybtex.database import parse_string
 from pybtex.exceptions import PybtexError
 from pybtex.plugin import find_plugin
 
-from mechanics.site.errors import SourceError
+from mechanics.site.errors import SourceError, read_source
 
 
 @dataclass(frozen=True)
@@ -21,12 +21,9 @@ class Reference:
 class Bibliography:
     def __init__(self, path):
         self.path = path
+        self.text = read_source(path, "the bibliography")
         try:
-            self.text = path.read_text(encoding="utf-8")
-        except OSError as error:
-            raise SourceError(path, None, f"cannot read the bibliography: {error.strerror}") from None
-        try:
-            self.entries = parse_file(str(path), bib_format="bibtex").entries
+            self.entries = parse_string(self.text, bib_format="bibtex").entries
         except PybtexError as error:
             raise SourceError(path, self._error_line(error), f"broken BibTeX: {_reason(error)}") from None
         self.numbers = {}  # key -> number, in order of first citation
