@@ -142,6 +142,9 @@ def inputs(figure, root):
         weights = weights_id(spec.model)
     except BadInput as error:
         raise FigureError(figure.name, str(error)) from None
+    except OSError as error:  # the model cache: a file, or not writable
+        raise FigureError(figure.name, f"cannot use {error.filename or 'the model cache'} ({error.strerror}); "
+                          "set XDG_CACHE_HOME to a writable folder") from None
     return {
         "script": hashlib.sha256(figure.script.read_bytes()).hexdigest()[:16],
         "engine": engine_fingerprint(),
