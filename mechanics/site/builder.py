@@ -165,8 +165,12 @@ class _TemplateLoader(jinja2.FileSystemLoader):
     """Templates read as UTF-8, with an error naming the file and line otherwise."""
 
     def get_source(self, environment, template):
-        _, filename, uptodate = super().get_source(environment, template)
-        return read_source(filename, "the template"), filename, uptodate
+        try:
+            return super().get_source(environment, template)
+        except UnicodeDecodeError:
+            path = Path(self.searchpath[0], *jinja2.loaders.split_template_path(template))
+            read_source(path, "the template")  # raises, naming the line
+            raise
 
 
 @cache
