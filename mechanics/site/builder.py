@@ -77,7 +77,7 @@ def render_article(project, regenerate=True, live_reload=False):
 def build(project, regenerate=True, live_reload=False):
     """Build the site into a scratch directory, then swap it in as project.out."""
     check_output(project.out, project.root)
-    sweep(project.out)
+    sweep(project.out.parent, made_for=project.out.name)
     html, embedded, states = render_article(project, regenerate, live_reload)
     root_files = _site_root_files(project)
     with scratch(project.out) as work:

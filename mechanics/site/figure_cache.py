@@ -310,8 +310,7 @@ def _read_failure(error_file):
 def refresh(figures, project, quick=False, force=False):
     """Regenerate the stale, missing or corrupt figures among `figures`; {name: message} of
     unavailable ones. Scratch folders of interrupted runs are removed first."""
-    for figure in figures:
-        sweep(figure.assets)
+    sweep(project.figure_assets)
     unavailable, made = {}, []
     for figure in figures:
         state = status(figure, project.root, quick)

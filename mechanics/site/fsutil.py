@@ -48,14 +48,15 @@ def locked(folder):
         os.close(fd)  # closing releases the lock
 
 
-def sweep(dest):
-    """Remove the scratch folders next to `dest` left by runs that died; skip those in use."""
-    dest = Path(dest)
-    if not dest.parent.is_dir():
+def sweep(folder, made_for=None):
+    """Remove the scratch folders in `folder` left by runs that died, skipping those in use;
+    only those made for the destination named `made_for` when given (a folder not all ours)."""
+    folder = Path(folder)
+    if not folder.is_dir():
         return
-    prefixes = (f"{TEMP_PREFIX}{dest.name}-", f"{TEMP_PREFIX}old-{dest.name}-")
-    with locked(dest.parent):
-        for path in dest.parent.iterdir():
+    prefixes = (f"{TEMP_PREFIX}{made_for}-", f"{TEMP_PREFIX}old-{made_for}-") if made_for else (TEMP_PREFIX,)
+    with locked(folder):
+        for path in folder.iterdir():
             if not path.name.startswith(prefixes) or not path.is_dir() or path.is_symlink():
                 continue
             fd = os.open(path, os.O_RDONLY)
