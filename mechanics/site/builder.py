@@ -1,5 +1,6 @@
 """One build of the site: article + templates + figure assets -> _site/, swapped in atomically."""
 
+import os
 import shutil
 import traceback
 from dataclasses import dataclass
@@ -79,29 +80,67 @@ def build(project, regenerate=True, live_reload=False):
     check_output(project.out, project.root)
     sweep(project.out.parent, made_for=project.out.name)
     html, embedded, states = render_article(project, regenerate, live_reload)
-    root_files = _site_root_files(project)
+    files = _site_files(project, embedded)
     with scratch(project.out) as work:
         # A static host serves the site as another user: folders 0755, files with the default
         # umask (copyfile, not the 0600 of the engine's temporary files).
         staging = new_dir(work / "site")
         (staging / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
         (staging / "index.html").write_text(html, encoding="utf-8")
-        if project.static_dir.is_dir():
-            shutil.copytree(project.static_dir, staging / "static", copy_function=shutil.copyfile,
-                            ignore=shutil.ignore_patterns(".*", "__pycache__"))
-        (staging / "static").mkdir(mode=0o755, exist_ok=True)
+        (staging / "static").mkdir(mode=0o755)
         (staging / "static" / HIGHLIGHT_CSS).write_text(highlight_css(), encoding="utf-8")
-        for figure in embedded:
-            if (figure.assets / "figure.json").is_file():
-                shutil.copytree(figure.assets, staging / "assets" / "figures" / figure.name,
-                                copy_function=shutil.copyfile,
-                                ignore=shutil.ignore_patterns(figure_cache.MANIFEST, ".*"))
-        for path in root_files:
-            target = staging / path.relative_to(project.site_root_dir)
+        copied = {}
+        for rel, source in files.items():
+            target = staging / rel
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, target)
+            copied[rel] = _copy(source, target, rel, project.out)
         swap_in(staging, project.out)
+        _copies[project.out] = copied
     return BuildReport(figures=states)
+
+
+def _site_files(project, embedded):
+    """{path in the site: source file} of everything copied as it is."""
+    files = {}
+    if project.static_dir.is_dir():
+        for path in sorted(project.static_dir.rglob("*")):
+            rel = path.relative_to(project.static_dir)
+            if path.is_file() and not any(part.startswith(".") or part == "__pycache__" for part in rel.parts):
+                files[Path("static", rel)] = path
+    for figure in embedded:
+        if (figure.assets / "figure.json").is_file():
+            for name in figure_cache.asset_files(figure.assets):
+                files[Path("assets", "figures", figure.name, name)] = figure.assets / name
+    for path in _site_root_files(project):
+        files[path.relative_to(project.site_root_dir)] = path
+    return files
+
+
+# What each output folder's last build copied: {out: {path in the site: (source stat, copy stat)}}.
+# A file whose source and copy are both unchanged is hard-linked from the previous site instead
+# of copied again, which is what keeps a preview rebuild fast.
+_copies = {}
+
+
+def _stat(path):
+    stat = path.stat()
+    return stat.st_ino, stat.st_size, stat.st_mtime_ns
+
+
+def _copy(source, target, rel, out):
+    """Copy `source` to `target`; returns what to remember of it for the next build."""
+    previous = out / rel
+    source_stat = _stat(source)
+    before = _copies.get(out, {}).get(rel)
+    if before is not None and before[0] == source_stat:
+        try:
+            if _stat(previous) == before[1]:
+                os.link(previous, target)
+                return before
+        except OSError:
+            pass  # the previous site changed under us: copy
+    shutil.copyfile(source, target)
+    return source_stat, _stat(target)
 
 
 def _site_root_files(project):

@@ -200,8 +200,21 @@ def corrupt_message(figure):
     return f"{what}; run python build.py figures {figure.name} to regenerate it"
 
 
+_validated = {}  # (name, folder, its files' hashes) -> figure.json data, checked once per content
+
+
 def validate(name, figure_dir):
-    """The parsed figure.json, checked against the asset contract (mechanics/contract.py)."""
+    """The parsed figure.json, checked against the asset contract (mechanics/contract.py).
+    The result is shared between calls: read it, never change it."""
+    key = (name, str(figure_dir), tuple(asset_files(figure_dir).items()))
+    if key not in _validated:
+        if len(_validated) > 256:
+            _validated.clear()
+        _validated[key] = _validate(name, figure_dir)
+    return _validated[key]
+
+
+def _validate(name, figure_dir):
     try:
         contract = importlib.import_module("mechanics.contract")
     except ModuleNotFoundError as error:
