@@ -81,7 +81,8 @@ def build(project, regenerate=True, live_reload=False):
     sweep(project.out.parent, made_for=project.out.name)
     html, embedded, states = render_article(project, regenerate, live_reload)
     files = _site_files(project, embedded)
-    with scratch(project.out) as work:
+    # A preview (live reload) removes the old site in the background: it is no longer served.
+    with scratch(project.out, remove_in_background=live_reload) as work:
         # A static host serves the site as another user: folders 0755, files with the default
         # umask (copyfile, not the 0600 of the engine's temporary files).
         staging = new_dir(work / "site")

@@ -11,6 +11,7 @@ import fcntl
 import os
 import shutil
 import tempfile
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -54,10 +55,10 @@ def sweep(folder, made_for=None):
     folder = Path(folder)
     if not folder.is_dir():
         return
-    prefixes = (f"{TEMP_PREFIX}{made_for}-", f"{TEMP_PREFIX}old-{made_for}-") if made_for else (TEMP_PREFIX,)
+    prefix = f"{TEMP_PREFIX}{made_for}-" if made_for else TEMP_PREFIX
     with locked(folder):
         for path in folder.iterdir():
-            if not path.name.startswith(prefixes) or not path.is_dir() or path.is_symlink():
+            if not path.name.startswith(prefix) or not path.is_dir() or path.is_symlink():
                 continue
             fd = os.open(path, os.O_RDONLY)
             try:
@@ -71,20 +72,28 @@ def sweep(folder, made_for=None):
 
 
 @contextmanager
-def scratch(dest):
+def scratch(dest, remove_in_background=False):
     """A fresh, locked, empty folder next to `dest` (same filesystem, so a swap is a rename);
-    removed with whatever it holds on exit, and by sweep() if this process dies first."""
+    removed with whatever it holds (after a swap: the old contents of `dest`) on exit, or just
+    after in a background thread, and by sweep() if this process dies first."""
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     with locked(dest.parent):
         path = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f"{TEMP_PREFIX}{dest.name}-"))
         fd = os.open(path, os.O_RDONLY)
         fcntl.flock(fd, fcntl.LOCK_EX)
+
+    def remove():
+        shutil.rmtree(path, ignore_errors=True)
+        os.close(fd)
+
     try:
         yield path
     finally:
-        shutil.rmtree(path, ignore_errors=True)
-        os.close(fd)
+        if remove_in_background:
+            threading.Thread(target=remove, daemon=True).start()
+        else:
+            remove()
 
 
 def new_dir(path):
@@ -96,16 +105,12 @@ def new_dir(path):
 
 
 def swap_in(staged, dest):
-    """Replace `dest` by the directory `staged`; the old contents are deleted afterwards."""
+    """Replace `dest` by the directory `staged`, a folder inside a scratch() folder; the old
+    contents of `dest` end up in that scratch folder, which removes them."""
     staged, dest = Path(staged), Path(dest)
     with locked(dest.parent):
         if not dest.exists():
             os.rename(staged, dest)
-            return
-        if _exchange(staged, dest):
-            shutil.rmtree(staged)
-            return
-        old = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f"{TEMP_PREFIX}old-{dest.name}-"))
-        os.rename(dest, old / "x")
-        os.rename(staged, dest)
-        shutil.rmtree(old)
+        elif not _exchange(staged, dest):
+            os.rename(dest, staged.parent / f"old-{dest.name}")
+            os.rename(staged, dest)

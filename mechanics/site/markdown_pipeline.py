@@ -18,6 +18,7 @@ import bisect
 import html
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import markdown
@@ -69,7 +70,7 @@ class _Source:
 
     def __init__(self, text, path, first_line):
         self.text, self.path, self.first_line = text, path, first_line
-        self._newlines = [i for i, ch in enumerate(text) if ch == "\n"]
+        self._newlines = [m.start() for m in re.finditer("\n", text)]
 
     def line(self, offset):
         return self.first_line + bisect.bisect_left(self._newlines, offset)
@@ -103,19 +104,10 @@ class _Renderer:
             self.numbers[name] = len(self.numbers) + 1
 
     def markdown(self, source, article):
-        extensions = [_Syntax(self, source), "tables", "fenced_code", "codehilite"]
-        if article:
-            extensions += ["footnotes", "toc"]
-        md = markdown.Markdown(
-            extensions=extensions,
-            extension_configs={
-                # Pygments at build time; its stylesheet is static/pygments.css (builder.highlight_css).
-                "codehilite": {"css_class": "highlight", "guess_lang": False},
-                "footnotes": {"UNIQUE_IDS": False, "BACKLINK_TITLE": "Back to text"},
-                "toc": {"permalink": "#", "permalink_class": "heading-anchor", "toc_depth": "2-3"},
-            },
-            output_format="html",
-        )
+        md = _converter(article)
+        md.reset()
+        syntax = md.preprocessors["neuron_syntax"]
+        syntax.renderer, syntax.source = self, source
         return md, md.convert(source.text)
 
     def replace(self, match, source, stash):
@@ -188,10 +180,29 @@ def _check_language(match, source):
                                "such as python, bash, console, json or text") from None
 
 
+@cache
+def _converter(article):
+    """One Markdown converter for the article, one for captions (which are converted while the
+    article is), kept across builds: making one costs more than converting the article."""
+    extensions = [_Syntax(), "tables", "fenced_code", "codehilite"]
+    if article:
+        extensions += ["footnotes", "toc"]
+    return markdown.Markdown(
+        extensions=extensions,
+        extension_configs={
+            # Pygments at build time; its stylesheet is static/pygments.css (builder.highlight_css).
+            "codehilite": {"css_class": "highlight", "guess_lang": False},
+            "footnotes": {"UNIQUE_IDS": False, "BACKLINK_TITLE": "Back to text"},
+            "toc": {"permalink": "#", "permalink_class": "heading-anchor", "toc_depth": "2-3"},
+        },
+        output_format="html",
+    )
+
+
 class _SyntaxPreprocessor(Preprocessor):
-    def __init__(self, md, renderer, source):
-        super().__init__(md)
-        self.renderer, self.source = renderer, source
+    """Our syntax; `renderer` and `source` are set for each conversion."""
+
+    renderer = source = None
 
     def run(self, lines):
         # Whitespace normalisation (which runs first) keeps line count, so offsets still map to lines.
@@ -202,13 +213,9 @@ class _SyntaxPreprocessor(Preprocessor):
 
 
 class _Syntax(markdown.Extension):
-    def __init__(self, renderer, source):
-        super().__init__()
-        self.renderer, self.source = renderer, source
-
     def extendMarkdown(self, md):
         # Priority 29: after whitespace normalisation (30), before fenced code (25) and raw HTML (20).
-        md.preprocessors.register(_SyntaxPreprocessor(md, self.renderer, self.source), "neuron_syntax", 29)
+        md.preprocessors.register(_SyntaxPreprocessor(md), "neuron_syntax", 29)
 
 
 def _clip(tex):
