@@ -20,7 +20,10 @@ def test_build_embeds_numbered_figures_with_captions_and_copies_assets(project):
     assert '<img src="assets/figures/alpha/units.png"' in html
     files = snapshot(project / "_site")
     assert {"assets/figures/alpha/units.png", "assets/figures/alpha/figure.json",
-            "static/article.css", "static/article.js"} <= set(files)
+            "static/article.css", "static/article.js", "static/pygments.css"} <= set(files)
+    # Code highlighting is styled offline by Pygments' own stylesheet, linked from the page.
+    assert '<link rel="stylesheet" href="static/pygments.css">' in html
+    assert b".highlight .k {" in files["static/pygments.css"]
     assert not any(name.endswith("manifest.json") for name in files)
     assert not scratch_dirs(project)
 
