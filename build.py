@@ -11,6 +11,7 @@ Bad input prints one line naming the file and line (or the figure) and exits wit
 """
 
 import argparse
+import os
 import signal
 import sys
 import time
@@ -35,9 +36,9 @@ def port_number(text):
     try:
         port = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"--port {text!r} is not a number; give 1024-65535, or 0 for a free port") from None
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number; give 1024-65535, or 0 for a free port") from None
     if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"--port {port} is out of range; give 1024-65535, or 0 for a free port")
+        raise argparse.ArgumentTypeError(f"{port} is out of range; give 1024-65535, or 0 for a free port")
     return port
 
 
@@ -144,10 +145,13 @@ def main(argv=None):
     except BadInput as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # as the Python docs advise
+        return 141
     except OSError as error:
         # The file system refused (disk full, permissions changed mid-run): say where, no traceback.
-        where = display_path(error.filename) if error.filename else "a file"
-        print(f"error: cannot use {where}: {error.strerror or error}", file=sys.stderr)
+        where = f"cannot use {display_path(error.filename)}: " if error.filename else ""
+        print(f"error: {where}{error.strerror or error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return _interrupted(Interrupted("Ctrl-C"))

@@ -115,8 +115,8 @@ CLI = {
     "figures: path as name": (["figures", "figures_src/alpha.py"], "unknown figure 'figures_src/alpha.py'"),
     "check: extra argument": (["check", "alpha"], "unrecognized arguments: alpha"),
     "check: bad base url": (["check", "--base-url", "nm"], "--base-url 'nm' is not a URL path"),
-    "serve: port too big": (["serve", "--port", "65536"], "--port 65536 is out of range"),
-    "serve: port not a number": (["serve", "--port", "8k"], "--port '8k' is not a number"),
+    "serve: port too big": (["serve", "--port", "65536"], "argument --port: 65536 is out of range"),
+    "serve: port not a number": (["serve", "--port", "8k"], "argument --port: '8k' is not a number"),
 }
 
 
