@@ -1,18 +1,32 @@
 """Child process that runs one figure script's make(out_dir, quick).
 
-Run by the figure cache as `python -m mechanics.site.run_figure SCRIPT OUT_DIR --error-file F`,
-so the engine's TensorFlow state never enters the build process. On failure it writes
-{"message": ...} to F and exits non-zero (3 for WeightsUnavailable).
+Run by the figure cache as `python -m mechanics.site.run_figure SCRIPT OUT_DIR --error-file F
+--parent-pid PID`, so the engine's TensorFlow state never enters the build process. On failure
+it writes {"message": ...} to F and exits non-zero (3 for WeightsUnavailable). It dies with its
+parent, even when the parent is killed with SIGKILL (Linux parent-death signal).
 """
 
 import argparse
+import ctypes
 import json
+import os
+import signal
 import sys
 import traceback
 from pathlib import Path
 
 from mechanics.errors import WeightsUnavailable
 from mechanics.site.figure_cache import EXIT_WEIGHTS_UNAVAILABLE, load_script
+
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent_pid):
+    """Ask Linux to kill this process when its parent dies; exit now if it already has."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent_pid:  # the parent died before prctl: no signal will come
+        sys.exit(1)
 
 
 def _where(error, script):
@@ -27,8 +41,10 @@ def main(argv=None):
     parser.add_argument("script", type=Path)
     parser.add_argument("out_dir", type=Path)
     parser.add_argument("--error-file", type=Path, required=True)
+    parser.add_argument("--parent-pid", type=int, required=True)
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args(argv)
+    die_with_parent(args.parent_pid)
     script = args.script.resolve()
     try:
         load_script(script).make(args.out_dir, args.quick)
