@@ -157,6 +157,10 @@ class LayerGraph:
                                f"{str(exc).splitlines()[0]}") from exc
         return graph
 
+    def spatial_nodes(self, names):
+        """Those of `names` whose output is a spatial (batch, height, width, channels) map."""
+        return [name for name in names if self._op(name, self.default_size).outputs[0].shape.rank == 4]
+
     def _op(self, name, size):
         return self._graph(size).get_operation_by_name(name)
 
