@@ -70,6 +70,8 @@ def with_named_outputs(graph_def, layers, origin, output=None):
     graph_def = without_metadata(graph_def)
     names = {node.name: node for node in graph_def.node}
     consumers = _consumers(graph_def)
+    if "logits" in names and "probs" in names:
+        return graph_def, layers or _scope_layers(graph_def)
     if output is None:
         outputs = [n for n in graph_def.node if n.name not in consumers and n.op not in ("Const", "NoOp", "Placeholder")]
         if len(outputs) != 1:
