@@ -13,6 +13,8 @@ ENGINE_MODULES = (
     "lucid_tf2.py",
     "torch_pickle.py",
     "efficientnet.py",
+    "layer_graph.py",
+    "own_models.py",
     "zoo.py",
     "storage.py",
     "decompose.py",
