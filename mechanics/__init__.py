@@ -18,6 +18,7 @@ ENGINE_MODULES = (
     "zoo.py",
     "storage.py",
     "decompose.py",
+    "transforms.py",
     "render.py",
     "assets.py",
     "recipes.py",

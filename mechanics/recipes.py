@@ -23,7 +23,7 @@ BATCH = 25            # one 5x5 window per optimization
 TOP_CHANNELS = 4
 BLANK = 0.5           # tile shown for a zero vector, which has nothing to visualize
 FACTOR_COLOURS = ("#e41a1c", "#377eb8", "#4daf4a", "#984ea3", "#ff7f00", "#a65628")
-_SETTING_KEYS = ("size", "steps", "learning_rate", "seed", "objective", "spatial")
+_SETTING_KEYS = ("size", "steps", "learning_rate", "seed", "objective", "spatial", "transforms", "redirected_steps")
 
 
 def settings_of(params, quick, **overrides):

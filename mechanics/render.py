@@ -5,28 +5,30 @@
 
 Element i of the image batch maximizes `directions(...)` for vector i. The graph
 (parameterization, transforms, model, optimizer) is built once per renderer and reused:
-each render feeds new vectors and re-initializes the images. A unit's own
+each render feeds new vectors and re-initializes the images, so that its pixels depend
+only on its inputs (vectors and settings), never on what was rendered before. A unit's own
 visualization is a direction too: a one-hot vector at its position (a neuron) or
 averaged over positions (a channel).
 """
 
+import functools
 from dataclasses import dataclass, replace
 
 import numpy as np
 from tqdm import tqdm
 
+from mechanics import transforms
 from mechanics.decompose import new_session
 from mechanics.errors import BadInput
 from mechanics.lucid_tf2 import (gradient_override_map, objectives, param, redirected_relu6_grad,
                                   redirected_relu_grad, render, tf, transform)
 
 DIRECTION_OBJECTIVES = ("dot", "cossim")
+SPATIAL = ("neuron", "channel")
+TRANSFORMS = ("fused", "lucid")
 # Lucid's cossim objectives weight the dot product by cossim**pow; 2 strongly prefers
 # the vector's own direction without ignoring its magnitude.
 COSSIM_POW = 2.0
-# Lucid's render_vis (the notebooks' default) redirects ReLU gradients while global_step <= 16,
-# so that a unit which starts silent still gets a gradient.
-REDIRECT_LAST_STEP = 16
 CHAINS = 2  # fixed, so that the same inputs give the same pixels anywhere; 2 cores made the figures
 
 
@@ -38,6 +40,10 @@ class RenderSettings:
     seed: int = 0
     objective: str = "dot"      # "dot" or "cossim"
     spatial: str = "neuron"     # "neuron": the layer's central position; "channel": every position
+    transforms: str = "fused"   # "fused": transforms.standard_warp; "lucid": Lucid's standard_transforms
+    # Lucid's render_vis (the notebooks' default) redirects ReLU gradients while global_step <= 16,
+    # so that a unit which starts silent still gets a gradient: 17 steps.
+    redirected_steps: int = 17
 
     def quick(self):
         """Few steps at a small size, for tests and drafts."""
@@ -47,22 +53,26 @@ class RenderSettings:
         return {"size": self.size, "steps": self.steps, "learning_rate": self.learning_rate,
                 "seed": self.seed, "objective": self.objective, "spatial": self.spatial,
                 "cossim_pow": COSSIM_POW if self.objective == "cossim" else 0.0,
-                "parameterization": "fft+decorrelate", "transforms": "lucid standard_transforms",
-                "relu_gradient": f"redirected up to step {REDIRECT_LAST_STEP}, as render_vis"}
+                "parameterization": "fft+decorrelate",
+                "transforms": {"fused": "Lucid's standard_transforms as one warp per image",
+                               "lucid": "Lucid's standard_transforms"}[self.transforms],
+                "relu_gradient": f"redirected for the first {self.redirected_steps} steps"}
 
 
 @objectives.wrap_objective()
-def directions(layer, t_vectors, values, position=None, cossim_pow=0.0):
-    """Element i of the batch: dot(acts_i, v_i) * max(0.1, cossim)**cossim_pow, at `position`
-    (y, x) or averaged over all positions, as Lucid's direction_neuron / direction.
+def directions(layer, t_vectors, values, spatial="neuron", cossim_pow=0.0):
+    """Element i of the batch: dot(acts_i, v_i) * max(0.1, cossim)**cossim_pow, at the layer's
+    centre (`spatial="neuron"`, the position Lucid's direction_neuron takes by default) or
+    averaged over all positions ("channel"), as Lucid's direction_neuron / direction.
 
     `t_vectors` is a (batch, C) tensor fed at run time, so one graph serves any vectors;
     the per-element values are stored in `values["t"]`.
     """
     def inner(T):
         acts = T(layer)
-        if position is not None:
-            y, x = position
+        if spatial == "neuron":
+            shape = tf.shape(acts)
+            y, x = shape[1] // 2, shape[2] // 2
             acts = acts[:, y:y + 1, x:x + 1]
         v = t_vectors[:, None, None, :]
         dot = tf.reduce_sum(acts * v, -1)
@@ -98,54 +108,67 @@ class Renderer:
 
     The batch is split into CHAINS independent chains (image, transforms, model) that run side
     by side: on this 2-core CPU TensorFlow's ops gain only about 1.6x from a second thread, and
-    some of Lucid's (the resize gradient) use one, so two half batches keep both cores busy.
+    some ops (a resampling's gradient) use one, so two half batches keep both cores busy.
+
+    A render's pixels depend only on its vectors and the settings: each render restarts from
+    the same initial images and optimizer state, and the fused transforms draw their parameters
+    from stateless random ops seeded by (seed, step). Lucid's own chain draws from stateful ops,
+    whose state lives in the session, so with `transforms="lucid"` each render opens a fresh one.
     """
 
     def __init__(self, model, layer, batch, settings=RenderSettings(), progress=True):
         if settings.objective not in DIRECTION_OBJECTIVES:
             raise BadInput(f"unknown objective {settings.objective!r}; valid: {', '.join(DIRECTION_OBJECTIVES)}")
+        if settings.spatial not in SPATIAL:
+            raise BadInput(f"unknown spatial {settings.spatial!r}; valid: {', '.join(SPATIAL)}")
+        if settings.transforms not in TRANSFORMS:
+            raise BadInput(f"unknown transforms {settings.transforms!r}; valid: {', '.join(TRANSFORMS)}")
         self.model, self.layer, self.batch, self.settings = model, layer, batch, settings
         self.channels = model.layer(layer).channels
         self.progress = progress
-        chain_sizes = [len(part) for part in np.array_split(np.arange(batch), CHAINS) if len(part)]
+        chain_slices = [(int(part[0]), len(part)) for part in np.array_split(np.arange(batch), CHAINS) if len(part)]
         self.graph = tf.Graph()
-        self.session = new_session(self.graph)
-        position = model.centre(layer, settings.size) if settings.spatial == "neuron" else None
         cossim_pow = COSSIM_POW if settings.objective == "cossim" else 0.0
         # Lucid's param.image draws its initial value from numpy's global generator.
         numpy_state = np.random.get_state()
         np.random.seed(settings.seed)
-        with self.graph.as_default(), self.session.as_default():
+        with self.graph.as_default():
             tf.set_random_seed(settings.seed)
             self.t_vectors = tf.placeholder(tf.float32, [batch, self.channels], name="directions")
-            chains, first = [], 0
-            for size in chain_sizes:
+            self.t_step = tf.placeholder(tf.int32, [], name="step")
+            if settings.transforms == "fused":
+                warp_parameters = transforms.draw_parameters(batch, tf.stack([settings.seed, self.t_step]))
+            chains = []
+            for first, size in chain_slices:
                 values = {}
-                objective = directions(layer, self.t_vectors[first:first + size], values, position, cossim_pow)
-                chains.append((rgb_image(settings.size, size), objective, values))
-                first += size
+                objective = directions(layer, self.t_vectors[first:first + size], values, settings.spatial, cossim_pow)
+                if settings.transforms == "fused":
+                    chain_parameters = warp_parameters[first:first + size]
+                    transform_f = functools.partial(transforms.standard_warp, parameters=chain_parameters)
+                else:
+                    transform_f = transform.compose(transform.standard_transforms)
+                chains.append((rgb_image(settings.size, size), transform_f, objective, values))
             optimizer = tf.train.AdamOptimizer(settings.learning_rate)
-            global_step = tf.train.get_or_create_global_step()
-            transform_f = transform.compose(transform.standard_transforms)
 
             def optimization(scope):
                 """What Lucid's make_vis_T builds, once per chain: transforms, model, objective;
                 then one Adam step for all chains."""
                 loss = tf.add_n([objective(render.import_model(model, transform_f(image), image, scope=f"{scope}{i}"))
-                                 for i, (image, objective, _) in enumerate(chains)])
-                return optimizer.minimize(-loss, global_step=global_step)
+                                 for i, (image, transform_f, objective, _) in enumerate(chains)])
+                return optimizer.minimize(-loss)
             # Two optimization ops on the same images and optimizer state: Lucid's redirected
             # ReLU gradients for the first steps, then plain ones. Lucid's render_vis computes
             # both kinds on every step, and its redirection keeps the model's ReLUs from being
-            # fused into their convolutions: together about half of a batched step.
+            # fused into their convolutions.
             with gradient_override_map({"Relu": redirected_relu_grad, "Relu6": redirected_relu6_grad}):
-                self.early_op = optimization("redirected")
-            self.vis_op = optimization("import")
-            self.images = tf.concat([image for image, _, _ in chains], 0)
-            self.values = tf.concat([values["t"] for _, _, values in chains], 0)
+                self.redirected_op = optimization("redirected")
+            self.plain_op = optimization("import")
+            self.images = tf.concat([image for image, _, _, _ in chains], 0)
+            self.values = tf.concat([values["t"] for _, _, _, values in chains], 0)
             self.init = tf.global_variables_initializer()
         np.random.set_state(numpy_state)
         self.graph.finalize()
+        self.session = new_session(self.graph)
 
     def render(self, vectors, description="render"):
         """Images for up to `batch` vectors (N, C); unused batch slots render a zero direction."""
@@ -154,13 +177,17 @@ class Renderer:
         if n > self.batch or vectors.shape[1:] != (self.channels,):
             raise BadInput(f"expected at most {self.batch} vectors of {self.channels} channels "
                            f"for {self.layer}, got {vectors.shape}")
+        if self.settings.transforms == "lucid":
+            self.session.close()
+            self.session = new_session(self.graph)
         feed = {self.t_vectors: np.concatenate([vectors, np.zeros((self.batch - n, self.channels), np.float32)])}
         run = self.session.run
         run(self.init)
-        start = run(self.values, feed)
+        start = run(self.values, {**feed, self.t_step: 0})
         for step in tqdm(range(self.settings.steps), desc=description, leave=False, disable=not self.progress):
-            run(self.early_op if step <= REDIRECT_LAST_STEP else self.vis_op, feed)
-        images, values = run([self.images, self.values], feed)
+            op = self.redirected_op if step < self.settings.redirected_steps else self.plain_op
+            run(op, {**feed, self.t_step: step})
+        images, values = run([self.images, self.values], {**feed, self.t_step: self.settings.steps})
         return Rendering(images[:n], values[:n], start[:n])
 
     def close(self):
