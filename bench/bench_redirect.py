@@ -1,11 +1,12 @@
 """Do Lucid's redirected ReLU gradients help? Each figure's renders with and without them.
 
-render_vis (and so the engine, by default) redirects ReLU gradients for the first 17 steps, so
-that a unit silent at the random start still gets a gradient. This renders, for every figure
+render_vis redirects ReLU gradients for the first 17 steps, so that a unit silent at the random
+start still gets a gradient; the engine does so only when an element starts silent (objective
+exactly 0), since the redirection acts on no other element. This renders, for every figure
 script in figures_src/, one batch of what it renders (up to 25 of its components, at the
-figure's own render settings) twice: with the redirection (`redirected_steps=17`) and without
-(`0`), from the same start. It prints `name: value` lines per figure: the mean final objective
-of each, their ratio and how many elements ended lower without it.
+figure's own render settings) twice: with `redirected_steps=17` and with `0`, from the same
+start. It prints `name: value` lines per figure: how many elements start silent, the mean final
+objective of each run, their ratio and how many elements ended lower without it.
 
     .venv/bin/python bench/bench_redirect.py [FIGURE ...]
 """
@@ -79,9 +80,11 @@ def main():
         values = {}
         for steps in (settings.redirected_steps, 0):
             renderer = Renderer(model, layer, len(vectors), replace(settings, redirected_steps=steps), progress=False)
-            values[steps] = renderer.render(vectors).values
+            rendering = renderer.render(vectors)
+            values[steps], starts = rendering.values, rendering.start_values
             renderer.close()
         with_, without = values[settings.redirected_steps], values[0]
+        print(f"{figure.name}_silent_at_start: {int((starts == 0).sum())}/{len(vectors)}")
         print(f"{figure.name}_objective_redirected: {with_.mean():.3f}")
         print(f"{figure.name}_objective_plain: {without.mean():.3f}")
         print(f"{figure.name}_plain_over_redirected: {without.mean() / with_.mean():.3f}")
