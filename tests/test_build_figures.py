@@ -24,8 +24,19 @@ def test_manifest_records_key_quick_flag_duration_and_size(project):
     record = manifest(project, "alpha")
     assert len(record["key"]) == 64 and record["quick"] is False
     assert record["duration_s"] >= 0 and record["asset_bytes"] > 0
-    assert set(record["inputs"]) == {"script", "engine", "params", "model", "weights", "images"}
+    assert set(record["inputs"]) == {"script", "engine_version", "params", "model", "weights", "images"}
     assert list(record["inputs"]["images"]) == ["skimage:chelsea.png"]
+
+
+def test_a_figure_depends_on_the_engine_modules_its_make_imported_and_no_others(project):
+    recorded = manifest(project, "alpha")["engine_modules"]
+    assert "figure_spec.py" in recorded  # the script imports it
+    assert "render.py" not in recorded and "recipes.py" not in recorded  # it never imports these
+    path = project / "assets" / "figures" / "alpha" / "manifest.json"
+    record = json.loads(path.read_text())
+    record["engine_modules"]["figure_spec.py"] = "0" * 16  # as if figure_spec.py had been edited since
+    path.write_text(json.dumps(record))
+    assert statuses(project) == {"alpha": "stale", "beta": "fresh"}
 
 
 def test_editing_a_figure_script_makes_only_that_figure_stale(project):

@@ -2,8 +2,10 @@
 
 A figure's assets live in assets/figures/<name>/ next to a manifest.json holding the cache key
 they were made with and the sha256 of every asset file. The key hashes everything that decides
-the output: the script source, the engine (version and module sources), the parameters, the
-model weights' id, the input images' hashes, and whether it was a quick draft. Assets whose files
+the output: the script source, the parameters, the model weights' id, the input images' hashes,
+and whether it was a quick draft. The manifest also records the source hash of every engine
+module that make() imported (mechanics.*, not the site builder): editing one of those makes the
+figure stale, while a module it never imported (another figure's recipe, the atlas) does not. Assets whose files
 no longer match their hashes, or whose manifest is unreadable, are 'corrupt' and regenerated like
 stale ones. Manifests written before hashes were recorded have no "files": their assets count
 as fresh, unverified, until the figure is next made.
@@ -19,7 +21,6 @@ import sys
 import time
 import traceback
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 import mechanics
@@ -120,16 +121,29 @@ def discover(project):
     return figures
 
 
-@cache
-def engine_fingerprint():
-    """mechanics.__version__ plus the hash of every engine module that exists."""
-    digest = hashlib.sha256(mechanics.__version__.encode())
-    package = Path(mechanics.__file__).parent
-    for module in mechanics.ENGINE_MODULES:
-        path = package / module
-        if path.is_file():
-            digest.update(module.encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()[:16]
+def _source_hash(path):
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    except OSError:
+        return None
+
+
+def loaded_engine_modules():
+    """{path within the package: source hash} of every engine module this process imported."""
+    package = Path(mechanics.__file__).resolve().parent
+    files = {Path(module.__file__).resolve() for name, module in list(sys.modules.items())
+             if (name == "mechanics" or name.startswith("mechanics.")) and not name.startswith("mechanics.site")
+             and getattr(module, "__file__", None)}
+    return {str(path.relative_to(package)): _source_hash(path) for path in sorted(files)}
+
+
+def changed_engine_modules(manifest):
+    """The engine modules recorded in a manifest whose source is no longer the same."""
+    recorded = manifest.get("engine_modules")
+    if not isinstance(recorded, dict) or not recorded:
+        return ["(engine modules not recorded)"]
+    package = Path(mechanics.__file__).resolve().parent
+    return sorted(name for name, digest in recorded.items() if _source_hash(package / name) != digest)
 
 
 def inputs(figure, root):
@@ -148,7 +162,7 @@ def inputs(figure, root):
                           "set XDG_CACHE_HOME to a writable folder") from None
     return {
         "script": hashlib.sha256(figure.script.read_bytes()).hexdigest()[:16],
-        "engine": engine_fingerprint(),
+        "engine_version": mechanics.__version__,
         "params": spec.params,
         "model": spec.model,
         "weights": weights,
@@ -175,6 +189,8 @@ def status(figure, root, quick=False):
     if not (figure.assets / "figure.json").is_file() or corrupt_files(figure, manifest):
         return "corrupt"
     figure_inputs = inputs(figure, root)
+    if changed_engine_modules(manifest):
+        return "stale"
     if manifest.get("key") == cache_key(figure_inputs, quick=False):
         return "fresh"
     if manifest.get("key") == cache_key(figure_inputs, quick=True):
@@ -244,8 +260,10 @@ def regenerate(figure, project, quick):
     with scratch(figure.assets) as work:
         staging = new_dir(work / "assets")
         error_file = work / "error.json"
+        modules_file = work / "engine_modules.json"
         command = [sys.executable, "-m", "mechanics.site.run_figure", str(figure.script), str(staging),
-                   "--error-file", str(error_file), "--parent-pid", str(os.getpid())] + (["--quick"] if quick else [])
+                   "--error-file", str(error_file), "--modules-file", str(modules_file),
+                   "--parent-pid", str(os.getpid())] + (["--quick"] if quick else [])
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(
             [str(Path(mechanics.__file__).parent.parent)] + [p for p in [os.environ.get("PYTHONPATH")] if p])}
         started = time.monotonic()
@@ -279,6 +297,7 @@ def regenerate(figure, project, quick):
             "asset_bytes": sum((staging / name).stat().st_size for name in files),
             "files": files,
             "inputs": figure_inputs,
+            "engine_modules": json.loads(modules_file.read_text()),
         }
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True, default=repr) + "\n")
         swap_in(staging, figure.assets)

@@ -1,8 +1,9 @@
 """Child process that runs one figure script's make(out_dir, quick).
 
 Run by the figure cache as `python -m mechanics.site.run_figure SCRIPT OUT_DIR --error-file F
---parent-pid PID`, so the engine's TensorFlow state never enters the build process. On failure
-it writes {"message": ...} to F and exits non-zero (3 for WeightsUnavailable). It dies with its
+--modules-file M --parent-pid PID`, so the engine's TensorFlow state never enters the build
+process. On success it writes to M the engine modules make() imported, with their source hashes;
+on failure it writes {"message": ...} to F and exits non-zero (3 for WeightsUnavailable). It dies with its
 parent, even when the parent is killed with SIGKILL (Linux parent-death signal).
 """
 
@@ -16,7 +17,7 @@ import traceback
 from pathlib import Path
 
 from mechanics.errors import WeightsUnavailable
-from mechanics.site.figure_cache import EXIT_WEIGHTS_UNAVAILABLE, load_script
+from mechanics.site.figure_cache import EXIT_WEIGHTS_UNAVAILABLE, load_script, loaded_engine_modules
 
 _PR_SET_PDEATHSIG = 1
 
@@ -41,6 +42,7 @@ def main(argv=None):
     parser.add_argument("script", type=Path)
     parser.add_argument("out_dir", type=Path)
     parser.add_argument("--error-file", type=Path, required=True)
+    parser.add_argument("--modules-file", type=Path, required=True)
     parser.add_argument("--parent-pid", type=int, required=True)
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args(argv)
@@ -57,6 +59,7 @@ def main(argv=None):
         message = f"{type(error).__name__}: {error} ({_where(error, script)})"
         args.error_file.write_text(json.dumps({"message": message}))
         return 1
+    args.modules_file.write_text(json.dumps(loaded_engine_modules()))
     return 0
 
 
