@@ -10,6 +10,7 @@ parent, even when the parent is killed with SIGKILL (Linux parent-death signal).
 import argparse
 import ctypes
 import json
+import logging
 import os
 import signal
 import sys
@@ -47,6 +48,11 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args(argv)
     die_with_parent(args.parent_pid)
+    # TensorFlow's and absl's start-up lines (C++ logs, deprecation warnings) say nothing about
+    # the figure; its errors still show.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
+    logging.getLogger("absl").setLevel(logging.ERROR)
     script = args.script.resolve()
     try:
         load_script(script).make(args.out_dir, args.quick)
