@@ -11,32 +11,58 @@ Bad input prints one line naming the file and line (or the figure) and exits wit
 """
 
 import argparse
+import os
+import signal
 import sys
 import time
 from pathlib import Path
 
 from mechanics.errors import BadInput
+from mechanics.site.errors import Interrupted, display_path
+from mechanics.site.folders import check_root
 from mechanics.site.project import Project
 
 REPO = Path(__file__).resolve().parent
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse whose errors are BadInput: one line, exit status 2, like every other bad input."""
+
+    def error(self, message):
+        raise BadInput(f"{message} (see {self.prog} --help)")
+
+
+def port_number(text):
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number; give 1024-65535, or 0 for a free port") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is out of range; give 1024-65535, or 0 for a free port")
+    return port
+
+
+def _terminate(signum, frame):
+    raise Interrupted("SIGTERM")  # in the main thread, so cleanup runs as for Ctrl-C
+
+
 def parse_args(argv):
     # Common options are accepted before or after the subcommand; SUPPRESS keeps a subcommand's
     # parser from overwriting a value given before it.
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument("--root", type=Path, default=argparse.SUPPRESS, help="project directory (default: this repository)")
     common.add_argument("--out", type=Path, default=argparse.SUPPRESS, help="output directory (default: ROOT/_site)")
     common.add_argument("--base-url", default=argparse.SUPPRESS,
                         help="URL path the site is served under, e.g. /drafts/nm/ (default: relative URLs)")
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], parents=[common],
+    parser = _Parser(description=__doc__.split("\n\n")[0], parents=[common],
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
                                      epilog="\n\n".join(__doc__.split("\n\n")[1:]))
     parser.add_argument("--no-figures", action="store_true",
                         help="do not regenerate figures; mark stale ones on the page")
-    commands = parser.add_subparsers(dest="command", metavar="{serve,figures,check}")
-    serve = commands.add_parser("serve", parents=[common], help="build, serve _site/ on 127.0.0.1, live-reload on edits")
-    serve.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default 8000; 0 picks a free one)")
+    commands = parser.add_subparsers(dest="command", metavar="{serve,figures,check}", parser_class=_Parser)
+    serve = commands.add_parser("serve", parents=[common],
+                                help="build a preview (in the cache, never --out), serve it on 127.0.0.1, live-reload on edits")
+    serve.add_argument("--port", type=port_number, default=8000, help="port on 127.0.0.1 (default 8000; 0 picks a free one)")
     figures = commands.add_parser("figures", parents=[common], help="regenerate the named figures, or the stale ones")
     figures.add_argument("names", nargs="*", metavar="NAME", help="figures to regenerate (default: every stale one)")
     figures.add_argument("--force", action="store_true", help="regenerate even if fresh")
@@ -44,7 +70,12 @@ def parse_args(argv):
     figures.add_argument("--list", action="store_true", help="list every figure with its status, inputs, duration and size")
     commands.add_parser("check", parents=[common], help="validate figures, citations, links and self-containment")
     args = parser.parse_args(argv)
-    project = Project.at(getattr(args, "root", REPO), getattr(args, "out", None), getattr(args, "base_url", ""))
+    if args.command == "serve" and hasattr(args, "out"):
+        raise BadInput("serve builds its preview in its own folder and never into --out; "
+                       "leave --out out (it is for the build and check commands)")
+    root = getattr(args, "root", REPO)
+    check_root(root)
+    project = Project.at(root, getattr(args, "out", None), getattr(args, "base_url", ""))
     return args, project
 
 
@@ -87,12 +118,14 @@ def _describe(figure, project, figure_cache):
             if "duration_s" in manifest else "never made")
     images = ", ".join(spec.images) or "no images"
     params = ", ".join(f"{k}={v}" for k, v in sorted(spec.params.items()))
-    return f"{figure.name:24} {status:8} {made:24} {spec.kind}; {spec.model}; {images}; {params}"
+    unverified = "; files unverified (no hashes in its manifest)" if status == "fresh" and "files" not in manifest else ""
+    return f"{figure.name:24} {status:8} {made:24} {spec.kind}; {spec.model}; {images}; {params}{unverified}"
 
 
 def main(argv=None):
-    args, project = parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminate)
     try:
+        args, project = parse_args(argv)
         if args.command is None:
             run_build(project, regenerate=not args.no_figures)
         elif args.command == "serve":
@@ -112,10 +145,24 @@ def main(argv=None):
     except BadInput as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # as the Python docs advise
+        return 141
+    except OSError as error:
+        # The file system refused (disk full, permissions changed mid-run): say where, no traceback.
+        where = f"cannot use {display_path(error.filename)}: " if error.filename else ""
+        print(f"error: {where}{error.strerror or error}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
-        print("interrupted; figure assets are unchanged unless reported done", file=sys.stderr)
-        return 130
+        return _interrupted(Interrupted("Ctrl-C"))
+    except Interrupted as stop:
+        return _interrupted(stop)
     return 0
+
+
+def _interrupted(stop):
+    print(f"error: {stop}", file=sys.stderr)
+    return stop.exit_status
 
 
 if __name__ == "__main__":

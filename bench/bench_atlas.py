@@ -95,7 +95,7 @@ def interrupted_run(figure, model_name, after):
     run.send_signal(signal.SIGKILL)
     run.wait()
     from mechanics.zoo import load_model
-    items = atlas.plan(figure, True, load_model(model_name))
+    items = atlas.plan(figure, True, load_model(model_name), atlas.model_id(model_name))
     resumed = atlas.status(figure, True)[0]
     recomputed = atlas.run_items(items, model_name, progress=False)
     shutil.rmtree(out, ignore_errors=True)
@@ -117,7 +117,7 @@ def main():
 
     scratch = scratch_cache(graphs)
     model = load_model(base.model)
-    items = atlas.plan(figure, False, model)
+    items = atlas.plan(figure, False, model, atlas.model_id(base.model))
     cells = [item for item in items if item.kind == "cells"]
     units = [item for item in items if item.kind == "units"]
     # The first item of each kind builds its renderer graph; time the rest apart.
@@ -136,7 +136,7 @@ def main():
 
     scratch = scratch_cache(graphs)
     print(f"ray_startup_s: {ray_startup_s():.1f}")
-    items = atlas.plan(figure, False, model)
+    items = atlas.plan(figure, False, model, atlas.model_id(base.model))
     wall = timed(lambda: atlas.run_items(items, base.model, workers=2, progress=False))
     print(f"ray_2_workers_neurons_per_minute: {args.neurons * 60 / wall:.2f}  (start-up and graph builds included)")
     shutil.rmtree(scratch, ignore_errors=True)

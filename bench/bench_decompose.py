@@ -6,14 +6,17 @@ same run, and prints `name: value` lines. Targets: speedup_vs_naive_lucid >= 4,
 step_over_forward_backward <= 1.3, peak_rss_gib <= 4.
 
 Both sides run the same algorithm: render_vis redirects ReLU gradients for its first 17 steps,
-and so does the engine. For comparison, the naive way is also timed with the redirection
-switched off for all steps (`speedup_vs_naive_lucid_plain_relu`).
+and so does the engine; the engine draws the same transforms per image and applies them as one
+warp (mechanics/transforms.py). For comparison, the naive way is also timed with the redirection
+switched off for all steps (`speedup_vs_naive_lucid_plain_relu`), and the engine with Lucid's
+exact transform chain (`engine_lucid_chain_s`).
 
     .venv/bin/python bench/bench_decompose.py [--steps 256] [--size 128]
 """
 
 import argparse
 import os
+from dataclasses import replace
 import resource
 import sys
 import tempfile
@@ -25,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
 
-from mechanics import decompose  # noqa: E402
+from mechanics import decompose, transforms  # noqa: E402
 from mechanics.lucid_tf2 import objectives, param, render, tf, transform  # noqa: E402
 from mechanics.render import CHAINS, Renderer, RenderSettings  # noqa: E402
 from mechanics.zoo import load_model  # noqa: E402
@@ -45,9 +48,10 @@ def engine(model, settings):
     vectors = d.positive.reshape(-1, d.positive.shape[-1])
     renderer = Renderer(model, EARLIER, len(vectors), settings, progress=False)
     render_start = time.perf_counter()
-    renderer.render(vectors)
+    rendering = renderer.render(vectors)
     end = time.perf_counter()
-    return end - start, (end - render_start) / settings.steps, vectors
+    renderer.close()
+    return end - start, (end - render_start) / settings.steps, vectors, rendering
 
 
 def naive(model, vectors, settings, relu_gradient_override=True):
@@ -63,38 +67,26 @@ def naive(model, vectors, settings, relu_gradient_override=True):
     return time.perf_counter() - start
 
 
-def transformed_sizes(size, draws=400):
-    """How often each (square) input size reaches the model: the standard transforms pad, crop
-    and rescale, so the model sees about 125 to 155 px for a 128 px image."""
-    with tf.Graph().as_default(), tf.Session() as sess:
-        image = tf.zeros([1, size, size, 3])
-        side = tf.shape(transform.compose(transform.standard_transforms)(image))[1]
-        sizes = [int(sess.run(side)) for _ in range(draws)]
-    return {s: sizes.count(s) / draws for s in set(sizes)}
-
-
 def forward_backward(model, vectors, size, parts, repeats=5):
     """Seconds for one pure forward+backward of the same batch, split into `parts` run side by
-    side: the objective's gradient with respect to the model's input, averaged over the sizes
-    the model sees."""
-    seconds = 0.0
-    for side, share in transformed_sizes(size).items():
-        graph = tf.Graph()
-        with graph.as_default():
-            feed, gradients = {}, []
-            for i, part in enumerate(np.array_split(vectors, parts)):
-                t_input = tf.placeholder(tf.float32, [len(part), side, side, 3])
-                acts = render.import_model(model, t_input, scope=f"import{i}")(EARLIER)
-                y, x = model.centre(EARLIER, side)
-                gradients.append(tf.gradients(tf.reduce_sum(acts[:, y, x, :] * part), t_input)[0])
-                feed[t_input] = np.random.RandomState(i).rand(len(part), side, side, 3).astype(np.float32)
-        with decompose.new_session(graph) as sess:
+    side: the objective's gradient with respect to the model's input, at the size the model
+    sees (the fused warp's output)."""
+    side = transforms.output_size(size)
+    graph = tf.Graph()
+    with graph.as_default():
+        feed, gradients = {}, []
+        for i, part in enumerate(np.array_split(vectors, parts)):
+            t_input = tf.placeholder(tf.float32, [len(part), side, side, 3])
+            acts = render.import_model(model, t_input, scope=f"import{i}")(EARLIER)
+            y, x = model.centre(EARLIER, side)
+            gradients.append(tf.gradients(tf.reduce_sum(acts[:, y, x, :] * part), t_input)[0])
+            feed[t_input] = np.random.RandomState(i).rand(len(part), side, side, 3).astype(np.float32)
+    with decompose.new_session(graph) as sess:
+        sess.run(gradients, feed)
+        start = time.perf_counter()
+        for _ in range(repeats):
             sess.run(gradients, feed)
-            start = time.perf_counter()
-            for _ in range(repeats):
-                sess.run(gradients, feed)
-        seconds += share * (time.perf_counter() - start) / repeats
-    return seconds
+    return (time.perf_counter() - start) / repeats
 
 
 def fastest_forward_backward(model, vectors, size):
@@ -131,14 +123,19 @@ def main():
     print(f"graph_build_cold_s: {cold:.2f}")
     print(f"graph_build_cached_s: {cached:.2f}")
     model = load_model("efficientnet_lite0")
-    engine_s, step_s, vectors = engine(model, settings)
+    engine_s, step_s, vectors, fused = engine(model, settings)
     engine_peak = peak_rss_gib()
+    lucid_chain_s, _, _, chained = engine(model, replace(settings, transforms="lucid"))
     pure_s = fastest_forward_backward(model, vectors, settings.size)
     naive_s = naive(model, vectors, settings)
     naive_plain_s = naive(model, vectors, settings, relu_gradient_override=False)
     print(f"positions: {len(vectors)}")
     print(f"steps: {settings.steps}")
     print(f"engine_s: {engine_s:.1f}")
+    print(f"images_per_second: {len(vectors) / engine_s:.3f}")
+    print(f"engine_lucid_chain_s: {lucid_chain_s:.1f}")
+    print(f"objective_mean_fused: {fused.values.mean():.2f}")
+    print(f"objective_mean_lucid_chain: {chained.values.mean():.2f}")
     print(f"naive_lucid_s: {naive_s:.1f}")
     print(f"speedup_vs_naive_lucid: {naive_s / engine_s:.2f}")
     print(f"naive_lucid_plain_relu_s: {naive_plain_s:.1f}")

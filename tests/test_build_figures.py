@@ -1,13 +1,17 @@
 """The figure cache: keys, staleness, regeneration into a scratch folder, failures keep old assets."""
 
+import hashlib
+import json
 import os
 import signal
 import subprocess
 import time
 
+import pytest
+
 from mechanics.site import figure_cache
 from mechanics.site.project import Project
-from test_build_support import (PYTHON, REPO, built_template, edit, manifest, project, run_build,  # noqa: F401
+from test_build_support import (PYTHON, REPO, built_template, edit, make_project, manifest, project, run_build,  # noqa: F401
                                 scratch_dirs, snapshot)
 
 
@@ -20,8 +24,19 @@ def test_manifest_records_key_quick_flag_duration_and_size(project):
     record = manifest(project, "alpha")
     assert len(record["key"]) == 64 and record["quick"] is False
     assert record["duration_s"] >= 0 and record["asset_bytes"] > 0
-    assert set(record["inputs"]) == {"script", "engine", "params", "model", "weights", "images"}
+    assert set(record["inputs"]) == {"script", "engine_version", "params", "model", "weights", "images"}
     assert list(record["inputs"]["images"]) == ["skimage:chelsea.png"]
+
+
+def test_a_figure_depends_on_the_engine_modules_its_make_imported_and_no_others(project):
+    recorded = manifest(project, "alpha")["engine_modules"]
+    assert "figure_spec.py" in recorded  # the script imports it
+    assert "render.py" not in recorded and "recipes.py" not in recorded  # it never imports these
+    path = project / "assets" / "figures" / "alpha" / "manifest.json"
+    record = json.loads(path.read_text())
+    record["engine_modules"]["figure_spec.py"] = "0" * 16  # as if figure_spec.py had been edited since
+    path.write_text(json.dumps(record))
+    assert statuses(project) == {"alpha": "stale", "beta": "fresh"}
 
 
 def test_editing_a_figure_script_makes_only_that_figure_stale(project):
@@ -98,3 +113,135 @@ def test_figures_command_rejects_unknown_names(project):
 def test_fresh_figures_are_skipped_without_running_them(project):
     result = run_build(project, "figures", check=True)
     assert "figure alpha" not in result.stderr and "figure beta" not in result.stderr
+
+
+def start_figures(project, *args, env=None):
+    return subprocess.Popen([PYTHON, str(REPO / "build.py"), "--root", str(project), "figures", *args],
+                            env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})}, start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def make_alpha_hang(project):
+    """alpha's make() writes its pid to a file, then sleeps: a figure caught mid-render."""
+    pid_file = project / "child.pid"
+    edit(project / "figures_src" / "alpha.py", "    pass\n",
+         f"    import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(120)\n")
+    return pid_file
+
+
+def wait_for(condition, timeout=30):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(") ")[1][0] != "Z"  # a zombie has exited
+    except FileNotFoundError:
+        return False
+
+
+def test_ctrl_c_and_sigterm_print_one_line_saying_what_was_kept(project):
+    before = snapshot(project / "assets")
+    pid_file = make_alpha_hang(project)
+    for send, name, status in [(lambda p: os.killpg(p.pid, signal.SIGINT), "Ctrl-C", 130),
+                               (lambda p: p.send_signal(signal.SIGTERM), "SIGTERM", 143)]:
+        pid_file.unlink(missing_ok=True)
+        build = start_figures(project, "--force")
+        wait_for(pid_file.exists)
+        wait_for(lambda: pid_file.read_text() != "")
+        child = int(pid_file.read_text())
+        send(build)
+        _, stderr = build.communicate(timeout=30)
+        assert build.returncode == status, stderr
+        last = stderr.strip().splitlines()[-1]
+        assert last == (f"error: interrupted ({name}): figure 'alpha' was not changed (its previous assets are kept); "
+                        "the site is as it was"), stderr
+        assert "Traceback" not in stderr
+        wait_for(lambda: not alive(child))
+        assert snapshot(project / "assets") == before
+        assert not scratch_dirs(project)
+
+
+def test_kill_9_takes_the_figure_process_along_and_the_next_run_cleans_up(project, tmp_path):
+    before = snapshot(project / "assets")
+    pid_file = make_alpha_hang(project)
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    build = start_figures(project, "alpha", env={"TMPDIR": str(temp)})
+    wait_for(lambda: pid_file.exists() and pid_file.read_text() != "")
+    child = int(pid_file.read_text())
+    os.kill(build.pid, signal.SIGKILL)
+    build.wait(timeout=10)
+    wait_for(lambda: not alive(child), timeout=10)  # the parent-death signal took it along
+    assert scratch_dirs(project), "expected the killed run's scratch folder"
+    assert snapshot(project / "assets") == before  # nothing half-written is visible
+    edit(project / "figures_src" / "alpha.py", "time.sleep(120)", "pass")
+    run_build(project, "figures", "beta", check=True)  # a run for another figure sweeps it too
+    assert not scratch_dirs(project)
+    assert list(temp.iterdir()) == []
+
+
+def test_manifest_records_the_hash_of_every_asset_file(project):
+    folder = project / "assets" / "figures" / "alpha"
+    assert manifest(project, "alpha")["files"] == {
+        name: hashlib.sha256((folder / name).read_bytes()).hexdigest() for name in ("figure.json", "units.png")}
+
+
+CORRUPTIONS = {
+    "sprite overwritten": lambda folder: (folder / "units.png").write_bytes(b"garbage"),
+    "sprite deleted": lambda folder: (folder / "units.png").unlink(),
+    "file added": lambda folder: (folder / "extra.png").write_bytes(b"x"),
+    "figure.json edited": lambda folder: (folder / "figure.json").write_text(
+        (folder / "figure.json").read_text().replace("Summary of", "Tampered")),
+}
+
+
+@pytest.mark.parametrize("case", CORRUPTIONS)
+def test_corrupt_assets_are_listed_and_repaired_without_force(project, case):
+    folder = project / "assets" / "figures" / "alpha"
+    good = snapshot(folder)
+    CORRUPTIONS[case](folder)
+    assert statuses(project) == {"alpha": "corrupt", "beta": "fresh"}
+    listing = run_build(project, "figures", "--list", check=True).stdout.splitlines()
+    assert listing[0].split()[:2] == ["alpha", "corrupt"]
+    result = run_build(project, "--no-figures")
+    assert result.returncode == 2 and "figure 'alpha': its files differ" in result.stderr
+    assert "python build.py figures alpha" in result.stderr
+    run_build(project, "figures", "alpha", check=True)
+    assert statuses(project)["alpha"] == "fresh"
+    repaired = snapshot(folder)
+    assert {k: v for k, v in repaired.items() if k != "manifest.json"} == {k: v for k, v in good.items() if k != "manifest.json"}
+
+
+def test_old_manifests_without_hashes_count_as_fresh_but_unverified(project):
+    record = manifest(project, "alpha")
+    del record["files"]
+    (project / "assets" / "figures" / "alpha" / "manifest.json").write_text(json.dumps(record))
+    assert statuses(project) == {"alpha": "fresh", "beta": "fresh"}
+    listing = run_build(project, "figures", "--list", check=True).stdout.splitlines()
+    assert "files unverified" in listing[0] and "files unverified" not in listing[1]
+
+
+UNAVAILABLE_WHEN_ASKED = ("    import os\n    from mechanics.errors import WeightsUnavailable\n"
+                          "    if os.environ.get('NO_WEIGHTS'):\n        raise WeightsUnavailable(os.environ['NO_WEIGHTS'])\n")
+
+
+def test_force_on_a_figure_whose_model_is_unavailable_keeps_the_committed_manifest(tmp_path):
+    root = make_project(tmp_path / "p", figures=("alpha", "beta"))
+    edit(root / "figures_src" / "alpha.py", "    pass\n", UNAVAILABLE_WHEN_ASKED)
+    edit(root / "figures_src" / "beta.py", "    pass\n", UNAVAILABLE_WHEN_ASKED)
+    run_build(root, "figures", "alpha", check=True)  # alpha made where its weights were available
+    env = {**os.environ, "PYTHONPATH": str(REPO), "NO_WEIGHTS": "no weights here"}
+    build = [PYTHON, str(REPO / "build.py"), "--root", str(root), "figures"]
+    subprocess.run(build + ["beta"], env=env, check=True, capture_output=True)  # beta never could be
+    before = snapshot(root / "assets")
+    for message in ("no weights here", "still no weights, another reason"):
+        result = subprocess.run(build + ["alpha", "beta", "--force"], env={**env, "NO_WEIGHTS": message},
+                                capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
+        assert "not generated (weights unavailable): alpha, beta" in result.stdout
+        assert snapshot(root / "assets") == before

@@ -47,7 +47,7 @@ def test_inline_and_display_math_become_mathml(bib):
 
 
 def test_dollars_in_code_and_escaped_dollars_stay_text(bib):
-    page = render("Costs \\$5 and `$x$` and 3$ or $4.\n\n```\n$y$ [@nope] @figure(zz)\n```\n", bib)
+    page = render("Costs \\$5 and `$x$` and 3\\$ or \\$4.\n\n```\n$y$ [@nope] @figure(zz)\n```\n", bib)
     assert "<math" not in page.body_html
     assert "&#36;5" in page.body_html and "<code>$x$</code>" in page.body_html
     assert "[@nope]" in page.body_html
@@ -109,3 +109,33 @@ def test_entry_missing_a_required_field_names_its_line(tmp_path):
     bib.cite("anonymous", "article/index.md", 1)
     with pytest.raises(SourceError, match=r"references.bib:22: broken entry 'anonymous'"):
         bib.references()
+
+
+def test_fenced_code_with_a_language_is_highlighted_by_pygments(bib):
+    page = render("Run:\n\n```python\nx = 1  # one\n```\n\n~~~bash\necho $HOME [@nope]\n~~~\n", bib, figures=())
+    assert '<div class="highlight"><pre><span></span><code><span class="n">x</span>' in page.body_html
+    assert '<span class="c1"># one</span>' in page.body_html
+    assert "<p>" not in page.body_html.split("Run:")[1] and "python" not in page.body_html
+    assert '<span class="nv">$HOME</span>' in page.body_html and "@nope" in page.body_html  # not our syntax here
+    assert "<math" not in page.body_html and "citation" not in page.body_html
+
+
+def test_fenced_code_without_a_language_keeps_its_lines(bib):
+    page = render("```\npython build.py figures --list\npython build.py check\n```\n", bib, figures=())
+    assert "<pre><span></span><code>python build.py figures --list\npython build.py check\n</code></pre>" in page.body_html
+
+
+@pytest.mark.parametrize("body, line, message", [
+    ("Fine.\n\nA note[^gone] here.\n", 12, "footnote [^gone] has no definition"),
+    ("Two[^a] notes[^b].\n\n[^a]: Only one.\n", 10, "footnote [^b] has no definition"),
+    ("Fine.\n\nCosts $5 today.\n", 12, "unbalanced '$'"),
+    ("Fine.\n\nFrom 3$ to 4$.\n", 12, "unbalanced '$'"),
+    ("$$\\frac{1}{2}\n\nnever closed\n", 10, "unbalanced '$'"),
+    ("Text.\n\n```pyhton\nx = 1\n```\n", 12, "unknown code language 'pyhton'"),
+    ("~~~nosuchlang\nx\n~~~\n", 10, "unknown code language 'nosuchlang'"),
+])
+def test_markdown_mistakes_name_the_article_line(bib, body, line, message):
+    with pytest.raises(SourceError) as error:
+        render(body, bib, figures=())
+    assert f"article/index.md:{line}: " in str(error.value)
+    assert message in str(error.value)

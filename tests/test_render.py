@@ -11,7 +11,7 @@ import pytest
 from mechanics.errors import BadInput
 from mechanics.lucid_tf2 import param, tf
 from mechanics.render import Renderer, RenderSettings, rgb_image, unit_vectors
-from mechanics.zoo import LayerInfo, ZooModel
+from mechanics.zoo import ZooModel
 
 from tiny_models import conv_chain
 
@@ -84,7 +84,7 @@ def silent_unit_model():
         x = tf.placeholder(tf.float32, [None, None, None, 3], name="input")
         kernel = np.full((3, 3, 3, 2), 0.1, np.float32)
         tf.nn.relu(tf.nn.conv2d(x, kernel, [1, 1, 1, 1], "SAME") - 4.0, name="silent")
-    return ZooModel("silent", "Silent", graph.as_graph_def(), [LayerInfo("silent", 2, "input", 3, 1)],
+    return ZooModel("silent", "Silent", graph.as_graph_def(), ["silent"],
                     image_value_range=(-6, 6), default_size=12, class_labels=["a"])
 
 

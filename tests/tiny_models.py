@@ -3,7 +3,7 @@
 import numpy as np
 
 from mechanics.lucid_tf2 import tf
-from mechanics.zoo import LayerInfo, ZooModel
+from mechanics.zoo import ZooModel
 
 
 def conv_chain(seed=0, relu=True):
@@ -25,7 +25,6 @@ def conv_chain(seed=0, relu=True):
             x = tf.nn.relu(x, name=name) if relu and name != "l2" else tf.identity(x, name=name)
         logits = tf.matmul(tf.reduce_mean(x, axis=[1, 2]), dense, name="logits")
         tf.nn.softmax(logits, name="probs")
-    infos = [LayerInfo("l0", 4, "input", 1, 1), LayerInfo("l1", 5, "l0", 3, 1), LayerInfo("l2", 6, "l1", 3, 1)]
-    model = ZooModel("tiny", "Tiny", graph.as_graph_def(), infos, image_value_range=(0, 1),
+    model = ZooModel("tiny", "Tiny", graph.as_graph_def(), ["l0", "l1", "l2"], image_value_range=(0, 1),
                      default_size=12, class_labels=["a", "b", "c"])
     return model, kernels

@@ -1,27 +1,33 @@
 """One build of the site: article + templates + figure assets -> _site/, swapped in atomically."""
 
+import os
 import shutil
 import traceback
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import jinja2
 from markupsafe import Markup, escape
+from pygments.formatters import HtmlFormatter
 
 from mechanics.site import figure_cache, frontmatter
 from mechanics.site.citations import Bibliography
-from mechanics.site.errors import SourceError
-from mechanics.site.fsutil import staging_dir, swap_in
+from mechanics.site.errors import FigureError, SourceError, display_path, read_source
+from mechanics.site.folders import MARKER, MARKER_TEXT, check_output
+from mechanics.site.fsutil import new_dir, scratch, swap_in, sweep
 from mechanics.site.markdown_pipeline import figure_slot, render_body
 
 LIVE_RELOAD_PATH = "/__reload"
+HIGHLIGHT_CSS = "pygments.css"  # in static/, next to article.css
+HIGHLIGHT_STYLE = "default"
 
 
 @dataclass(frozen=True)
 class FigureState:
     name: str
     number: int
-    status: str  # fresh / stale / quick / missing / unavailable
+    status: str  # fresh / stale / quick / missing / unavailable (a corrupt figure fails the build)
     message: str = ""
 
 
@@ -37,10 +43,7 @@ class BuildReport:
 def render_article(project, regenerate=True, live_reload=False):
     """(index.html text, the embedded figures, their states); raises BadInput on any bad input."""
     path = project.index_md
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise SourceError(path, None, f"cannot read the article: {error.strerror}") from None
+    text = read_source(path, "the article")
     meta, body, body_line = frontmatter.split(text, path)
     bibliography = Bibliography(project.article_dir / meta.bibliography)
     figures = figure_cache.discover(project)
@@ -50,7 +53,7 @@ def render_article(project, regenerate=True, live_reload=False):
     embedded = [figures[name] for name in page.figures]
     unavailable = figure_cache.refresh(embedded, project) if regenerate else {}
 
-    env = _environment(project)
+    env = _environment(project.templates_dir)
     states, body_html = [], page.body_html
     for number, figure in enumerate(embedded, start=1):
         state = _state(figure, number, project, unavailable)
@@ -66,6 +69,7 @@ def render_article(project, regenerate=True, live_reload=False):
         "references": [(ref, Markup(ref.html)) for ref in page.references],
         "outdated": [s for s in states if s.status != "fresh"],
         "static_url": project.url("static/"),
+        "highlight_css": HIGHLIGHT_CSS,
         "live_reload_url": LIVE_RELOAD_PATH if live_reload else None,
     })
     return html, embedded, states
@@ -73,31 +77,99 @@ def render_article(project, regenerate=True, live_reload=False):
 
 def build(project, regenerate=True, live_reload=False):
     """Build the site into a scratch directory, then swap it in as project.out."""
+    check_output(project.out, project.root)
+    sweep(project.out.parent, made_for=project.out.name)
     html, embedded, states = render_article(project, regenerate, live_reload)
-    staging = staging_dir(project.out)
-    try:
-        # A static host serves _site/ as another user: folders 0755, files with the default
+    files = _site_files(project, embedded)
+    # A preview (live reload) removes the old site in the background: it is no longer served.
+    with scratch(project.out, remove_in_background=live_reload) as work:
+        # A static host serves the site as another user: folders 0755, files with the default
         # umask (copyfile, not the 0600 of the engine's temporary files).
-        staging.chmod(0o755)
+        staging = new_dir(work / "site")
+        (staging / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
         (staging / "index.html").write_text(html, encoding="utf-8")
-        if project.static_dir.is_dir():
-            shutil.copytree(project.static_dir, staging / "static", copy_function=shutil.copyfile,
-                            ignore=shutil.ignore_patterns(".*", "__pycache__"))
-        for figure in embedded:
-            if (figure.assets / "figure.json").is_file():
-                shutil.copytree(figure.assets, staging / "assets" / "figures" / figure.name,
-                                copy_function=shutil.copyfile,
-                                ignore=shutil.ignore_patterns(figure_cache.MANIFEST, ".*"))
+        (staging / "static").mkdir(mode=0o755)
+        (staging / "static" / HIGHLIGHT_CSS).write_text(highlight_css(), encoding="utf-8")
+        copied = {}
+        for rel, source in files.items():
+            target = staging / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            copied[rel] = _copy(source, target, rel, project.out)
         swap_in(staging, project.out)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        _copies[project.out] = copied
     return BuildReport(figures=states)
+
+
+def _site_files(project, embedded):
+    """{path in the site: source file} of everything copied as it is."""
+    files = {}
+    if project.static_dir.is_dir():
+        for path in sorted(project.static_dir.rglob("*")):
+            rel = path.relative_to(project.static_dir)
+            if path.is_file() and not any(part.startswith(".") or part == "__pycache__" for part in rel.parts):
+                files[Path("static", rel)] = path
+    for figure in embedded:
+        if (figure.assets / "figure.json").is_file():
+            for name in figure_cache.asset_files(figure.assets):
+                files[Path("assets", "figures", figure.name, name)] = figure.assets / name
+    for path in _site_root_files(project):
+        files[path.relative_to(project.site_root_dir)] = path
+    return files
+
+
+# What each output folder's last build copied: {out: {path in the site: (source stat, copy stat)}}.
+# A file whose source and copy are both unchanged is hard-linked from the previous site instead
+# of copied again, which is what keeps a preview rebuild fast.
+_copies = {}
+
+
+def _stat(path):
+    stat = path.stat()
+    return stat.st_ino, stat.st_size, stat.st_mtime_ns
+
+
+def _copy(source, target, rel, out):
+    """Copy `source` to `target`; returns what to remember of it for the next build."""
+    previous = out / rel
+    source_stat = _stat(source)
+    before = _copies.get(out, {}).get(rel)
+    if before is not None and before[0] == source_stat:
+        try:
+            if _stat(previous) == before[1]:
+                os.link(previous, target)
+                return before
+        except OSError:
+            pass  # the previous site changed under us: copy
+    shutil.copyfile(source, target)
+    return source_stat, _stat(target)
+
+
+def _site_root_files(project):
+    """The files of article/root/, copied to the top of the site; none may shadow the build's own."""
+    folder = project.site_root_dir
+    if not folder.is_dir():
+        return []
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    for path in files:
+        top = path.relative_to(folder).parts[0]
+        if top in (MARKER, "index.html", "static", "assets"):
+            raise SourceError(path, None, f"{top} at the site root is made by the build; "
+                              f"{display_path(folder)} may hold only other files (CNAME, .nojekyll, robots.txt, ...)")
+    return files
+
+
+@cache
+def highlight_css():
+    """Pygments' stylesheet for the code blocks (class "highlight"), written into static/."""
+    return HtmlFormatter(style=HIGHLIGHT_STYLE).get_style_defs(".highlight") + "\n"
 
 
 def _state(figure, number, project, unavailable):
     if figure.name in unavailable and not (figure.assets / "figure.json").is_file():
         return FigureState(figure.name, number, "unavailable", unavailable[figure.name])
     state = figure_cache.status(figure, project.root)
+    if state == "corrupt":  # never publish files that are not what the figure made
+        raise FigureError(figure.name, figure_cache.corrupt_message(figure))
     if state == "unavailable":
         return FigureState(figure.name, number, state, figure_cache.unavailable_message(figure))
     return FigureState(figure.name, number, state)
@@ -129,11 +201,27 @@ def _figure_html(env, project, figure, state, page):
         name=figure.name, banner=banner, body=Markup(body), number=state.number, caption=caption))
 
 
-def _environment(project):
+class _TemplateLoader(jinja2.FileSystemLoader):
+    """Templates read as UTF-8, with an error naming the file and line otherwise."""
+
+    def get_source(self, environment, template):
+        try:
+            return super().get_source(environment, template)
+        except UnicodeDecodeError:
+            path = Path(self.searchpath[0], *jinja2.loaders.split_template_path(template))
+            read_source(path, "the template")  # raises, naming the line
+            raise
+
+
+@cache
+def _environment(templates_dir):
+    """One Jinja environment per templates folder, kept across rebuilds: it recompiles a
+    template only when its file changed. An undefined variable is an error, not blank text."""
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(project.templates_dir),
+        loader=_TemplateLoader(templates_dir),
         autoescape=True,
         keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
     )
 
 
@@ -142,6 +230,8 @@ def _render(env, name, context):
     templates_dir = Path(env.loader.searchpath[0])
     try:
         return env.get_template(name).render(context)
+    except SourceError:
+        raise
     except jinja2.TemplateNotFound as error:
         raise SourceError(templates_dir / error.name, None, "template not found") from None
     except jinja2.TemplateSyntaxError as error:

@@ -10,7 +10,9 @@ import re
 import urllib.parse
 from pathlib import Path
 
+from mechanics.errors import BadInput
 from mechanics.site import builder
+from mechanics.site.errors import display_path
 
 # Attributes whose URL the browser loads as part of the page (as opposed to navigation links).
 _LOADED = {("script", "src"), ("link", "href"), ("img", "src"), ("img", "srcset"), ("source", "src"),
@@ -47,13 +49,21 @@ class _Page(html.parser.HTMLParser):
 def check_site(project):
     """Problems of the built site, as 'file:line: message' strings."""
     site = project.out
+    if site.exists() and not site.is_dir():
+        raise BadInput(f"output folder {display_path(site)} is a file, not a built site; give the site folder with --out")
     if not (site / "index.html").is_file():
-        return [f"{site}: no index.html; run python build.py first"]
+        raise BadInput(f"no built site in {display_path(site)} (no index.html); run python build.py first")
     problems = []
     pages = {}
-    for path in sorted(site.rglob("*.html")):
+    texts = {}
+    for path in sorted([*site.rglob("*.html"), *site.rglob("*.css")]):
+        try:
+            texts[path] = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as error:
+            problems.append(f"{path.relative_to(site)}: not UTF-8 text ({error.reason} at byte {error.start})")
+    for path in sorted(p for p in texts if p.suffix == ".html"):
         page = _Page()
-        page.feed(path.read_text(encoding="utf-8"))
+        page.feed(texts[path])
         pages[path] = page
     for path, page in pages.items():
         where = path.relative_to(site)
@@ -63,9 +73,9 @@ def check_site(project):
                 problems.append(f"{where}:{line}: <{tag} {attribute}={url!r}> {problem}")
         for css, line in page.styles:
             problems += [f"{where}:{line}: {p}" for p in _check_css(css, path, site, project.base_url)]
-    for css_path in sorted(site.rglob("*.css")):
+    for css_path in sorted(p for p in texts if p.suffix == ".css"):
         problems += [f"{css_path.relative_to(site)}: {p}" for p in
-                     _check_css(css_path.read_text(encoding="utf-8"), css_path, site, project.base_url)]
+                     _check_css(texts[css_path], css_path, site, project.base_url)]
     return problems
 
 

@@ -2,13 +2,14 @@
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pybtex.backends.html import Backend
-from pybtex.database import parse_file
+from pybtex.database import parse_string
 from pybtex.exceptions import PybtexError
 from pybtex.plugin import find_plugin
 
-from mechanics.site.errors import SourceError
+from mechanics.site.errors import SourceError, read_source
 
 
 @dataclass(frozen=True)
@@ -21,12 +22,9 @@ class Reference:
 class Bibliography:
     def __init__(self, path):
         self.path = path
+        self.text = read_source(path, "the bibliography")
         try:
-            self.text = path.read_text(encoding="utf-8")
-        except OSError as error:
-            raise SourceError(path, None, f"cannot read the bibliography: {error.strerror}") from None
-        try:
-            self.entries = parse_file(str(path), bib_format="bibtex").entries
+            self.entries = _parse(self.text)
         except PybtexError as error:
             raise SourceError(path, self._error_line(error), f"broken BibTeX: {_reason(error)}") from None
         self.numbers = {}  # key -> number, in order of first citation
@@ -39,17 +37,10 @@ class Bibliography:
 
     def references(self):
         """The cited entries in citation order, formatted with pybtex's 'unsrt' style."""
-        style = find_plugin("pybtex.style.formatting", "unsrt")()
-        backend = Backend()
-        cited = [self.entries[key] for key in self.numbers]
-        result = []
         try:
-            for number, entry in enumerate(style.format_entries(cited), start=1):
-                result.append(Reference(key=entry.key, number=number, html=entry.text.render(backend)))
-        except PybtexError as error:
-            key = list(self.numbers)[len(result)]
-            raise SourceError(self.path, self.entry_line(key), f"broken entry {key!r}: {_reason(error)}") from None
-        return result
+            return list(_format(self.text, tuple(self.numbers)))
+        except _BrokenEntry as broken:
+            raise SourceError(self.path, self.entry_line(broken.key), f"broken entry {broken.key!r}: {broken.reason}") from None
 
     def entry_line(self, key):
         match = re.search(r"@\w+\s*[{(]\s*" + re.escape(key) + r"\s*,", self.text)
@@ -64,6 +55,32 @@ class Bibliography:
             if len(starts) > 1:
                 return self.text.count("\n", 0, starts[1]) + 1
         return None
+
+
+class _BrokenEntry(Exception):
+    def __init__(self, key, reason):
+        self.key, self.reason = key, reason
+
+
+# Parsing and formatting depend only on the file's text and the cited keys: a preview rebuild
+# after an edit that cites nothing new reuses both (pybtex's formatting is most of a build).
+@lru_cache(maxsize=8)
+def _parse(text):
+    return parse_string(text, bib_format="bibtex").entries
+
+
+@lru_cache(maxsize=32)
+def _format(text, keys):
+    style = find_plugin("pybtex.style.formatting", "unsrt")()
+    backend = Backend()
+    entries = _parse(text)
+    result = []
+    try:
+        for number, entry in enumerate(style.format_entries([entries[key] for key in keys]), start=1):
+            result.append(Reference(key=entry.key, number=number, html=entry.text.render(backend)))
+    except PybtexError as error:
+        raise _BrokenEntry(keys[len(result)], _reason(error)) from None
+    return tuple(result)
 
 
 def _reason(error):

@@ -1,9 +1,14 @@
 """Figure scripts, their cache keys, and regenerating stale assets in a child process.
 
 A figure's assets live in assets/figures/<name>/ next to a manifest.json holding the cache key
-they were made with. The key hashes everything that decides the output: the script source,
-the engine (version and module sources), the parameters, the model weights' id, the input
-images' hashes, and whether it was a quick draft.
+they were made with and the sha256 of every asset file. The key hashes everything that decides
+the output: the script source, the parameters, the model weights' id, the input images' hashes,
+and whether it was a quick draft. The manifest also records the source hash of every engine
+module that make() imported (mechanics.*, not the site builder): editing one of those makes the
+figure stale, while a module it never imported (another figure's recipe, the atlas) does not. Assets whose files
+no longer match their hashes, or whose manifest is unreadable, are 'corrupt' and regenerated like
+stale ones. Manifests written before hashes were recorded have no "files": their assets count
+as fresh, unverified, until the figure is next made.
 """
 
 import hashlib
@@ -11,23 +16,20 @@ import importlib
 import importlib.util
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 import traceback
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 import mechanics
 from mechanics.errors import BadInput
 from mechanics.figure_spec import FigureSpec
 from mechanics.inputs import image_id, weights_id
-from mechanics.site.errors import FigureError, SourceError
-from mechanics.site.fsutil import TEMP_PREFIX, staging_dir, swap_in
-from mechanics.storage import write_atomic
+from mechanics.site.errors import FigureError, Interrupted, SourceError, read_source
+from mechanics.site.folders import check_writable
+from mechanics.site.fsutil import TEMP_PREFIX, new_dir, scratch, swap_in, sweep
 
 MANIFEST = "manifest.json"
 # Exit status of run_figure when make() raised WeightsUnavailable: the build goes on without it.
@@ -45,14 +47,52 @@ class Figure:
         return self.spec.name
 
     def manifest(self):
+        """The manifest, or None if it is missing, unreadable or not of the documented shape."""
         try:
-            return json.loads((self.assets / MANIFEST).read_text())
+            data = json.loads((self.assets / MANIFEST).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
+        return data if _is_manifest(data) else None
+
+
+def _is_manifest(data):
+    if not isinstance(data, dict) or not isinstance(data.get("key"), str):
+        return False
+    if "unavailable" in data:
+        return isinstance(data["unavailable"], str)
+
+    def number(value):
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+    files = data.get("files", {})
+    return (isinstance(data.get("quick"), bool) and number(data.get("duration_s")) and number(data.get("asset_bytes"))
+            and isinstance(data.get("inputs"), dict)
+            and isinstance(files, dict) and all(isinstance(v, str) for v in files.values()))
+
+
+def asset_files(folder):
+    """{relative path: sha256} of a figure's asset files (not the manifest, not hidden files)."""
+    folder = Path(folder)
+    return {path.relative_to(folder).as_posix(): _file_hash(path)
+            for path in sorted(folder.rglob("*"))
+            if path.is_file() and path.name != MANIFEST
+            and not any(part.startswith(".") for part in path.relative_to(folder).parts)}
+
+
+_hashes = {}  # (path, size, mtime_ns) -> sha256: a preview rebuild re-reads no unchanged asset
+
+
+def _file_hash(path):
+    stat = path.stat()
+    key = (str(path), stat.st_size, stat.st_mtime_ns)
+    if key not in _hashes:
+        _hashes[key] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return _hashes[key]
 
 
 def load_script(path):
     """Execute a figure script's top level (cheap by contract) and return its module."""
+    read_source(path, "the figure script")  # bytes that are not UTF-8: a clear error, not Python's
     module_spec = importlib.util.spec_from_file_location(f"figures_src.{path.stem}", path)
     module = importlib.util.module_from_spec(module_spec)
     try:
@@ -81,16 +121,29 @@ def discover(project):
     return figures
 
 
-@cache
-def engine_fingerprint():
-    """mechanics.__version__ plus the hash of every engine module that exists."""
-    digest = hashlib.sha256(mechanics.__version__.encode())
-    package = Path(mechanics.__file__).parent
-    for module in mechanics.ENGINE_MODULES:
-        path = package / module
-        if path.is_file():
-            digest.update(module.encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()[:16]
+def _source_hash(path):
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    except OSError:
+        return None
+
+
+def loaded_engine_modules():
+    """{path within the package: source hash} of every engine module this process imported."""
+    package = Path(mechanics.__file__).resolve().parent
+    files = {Path(module.__file__).resolve() for name, module in list(sys.modules.items())
+             if (name == "mechanics" or name.startswith("mechanics.")) and not name.startswith("mechanics.site")
+             and getattr(module, "__file__", None)}
+    return {str(path.relative_to(package)): _source_hash(path) for path in sorted(files)}
+
+
+def changed_engine_modules(manifest):
+    """The engine modules recorded in a manifest whose source is no longer the same."""
+    recorded = manifest.get("engine_modules")
+    if not isinstance(recorded, dict) or not recorded:
+        return ["(engine modules not recorded)"]
+    package = Path(mechanics.__file__).resolve().parent
+    return sorted(name for name, digest in recorded.items() if _source_hash(package / name) != digest)
 
 
 def inputs(figure, root):
@@ -104,9 +157,12 @@ def inputs(figure, root):
         weights = weights_id(spec.model)
     except BadInput as error:
         raise FigureError(figure.name, str(error)) from None
+    except OSError as error:  # the model cache: a file, or not writable
+        raise FigureError(figure.name, f"cannot use {error.filename or 'the model cache'} ({error.strerror}); "
+                          "set XDG_CACHE_HOME to a writable folder") from None
     return {
         "script": hashlib.sha256(figure.script.read_bytes()).hexdigest()[:16],
-        "engine": engine_fingerprint(),
+        "engine_version": mechanics.__version__,
         "params": spec.params,
         "model": spec.model,
         "weights": weights,
@@ -120,14 +176,21 @@ def cache_key(figure_inputs, quick):
 
 
 def status(figure, root, quick=False):
-    """'fresh', 'quick' (draft assets, stale for a full build), 'stale', 'missing', or
-    'unavailable' (its model's weights could not be had for exactly these inputs)."""
-    manifest = figure.manifest()
-    if manifest is not None and "unavailable" in manifest:
-        return "unavailable" if manifest.get("key") == cache_key(inputs(figure, root), quick) else "missing"
-    if manifest is None or not (figure.assets / "figure.json").is_file():
+    """'fresh', 'quick' (draft assets, stale for a full build), 'stale', 'missing', 'corrupt'
+    (files that do not match the manifest, or an unreadable manifest), or 'unavailable' (its
+    model's weights could not be had for exactly these inputs)."""
+    if not (figure.assets / MANIFEST).exists():
         return "missing"
+    manifest = figure.manifest()
+    if manifest is None:
+        return "corrupt"
+    if "unavailable" in manifest:
+        return "unavailable" if manifest.get("key") == cache_key(inputs(figure, root), quick) else "missing"
+    if not (figure.assets / "figure.json").is_file() or corrupt_files(figure, manifest):
+        return "corrupt"
     figure_inputs = inputs(figure, root)
+    if changed_engine_modules(manifest):
+        return "stale"
     if manifest.get("key") == cache_key(figure_inputs, quick=False):
         return "fresh"
     if manifest.get("key") == cache_key(figure_inputs, quick=True):
@@ -135,8 +198,39 @@ def status(figure, root, quick=False):
     return "stale"
 
 
+def corrupt_files(figure, manifest):
+    """The asset files that differ from the manifest's hashes: changed, missing or extra."""
+    if "files" not in manifest:
+        return []  # made before hashes were recorded: unverified
+    actual, recorded = asset_files(figure.assets), manifest["files"]
+    return sorted(name for name in actual.keys() | recorded.keys() if actual.get(name) != recorded.get(name))
+
+
+def corrupt_message(figure):
+    manifest = figure.manifest()
+    if manifest is None:
+        what = f"its {MANIFEST} is unreadable or not a figure manifest"
+    else:
+        files = corrupt_files(figure, manifest) or ["figure.json"]
+        what = f"its files differ from the hashes in its {MANIFEST}: {', '.join(files[:3])}{' ...' if len(files) > 3 else ''}"
+    return f"{what}; run python build.py figures {figure.name} to regenerate it"
+
+
+_validated = {}  # (name, folder, its files' hashes) -> figure.json data, checked once per content
+
+
 def validate(name, figure_dir):
-    """The parsed figure.json, checked against the asset contract (mechanics/contract.py)."""
+    """The parsed figure.json, checked against the asset contract (mechanics/contract.py).
+    The result is shared between calls: read it, never change it."""
+    key = (name, str(figure_dir), tuple(asset_files(figure_dir).items()))
+    if key not in _validated:
+        if len(_validated) > 256:
+            _validated.clear()
+        _validated[key] = _validate(name, figure_dir)
+    return _validated[key]
+
+
+def _validate(name, figure_dir):
     try:
         contract = importlib.import_module("mechanics.contract")
     except ModuleNotFoundError as error:
@@ -158,36 +252,36 @@ def regenerate(figure, project, quick):
     """Run the figure's make() in a child process and swap its assets in on success.
 
     Returns None, or the message of WeightsUnavailable when the model cannot be had here.
-    On any failure or interrupt the old assets stay as they were.
+    On any failure or interrupt the old assets stay as they were, and the child is stopped.
     """
     from tqdm import tqdm  # only needed when a figure is actually made
 
     figure_inputs = inputs(figure, project.root)
-    staging = staging_dir(figure.assets)
-    error_fd, error_file = tempfile.mkstemp(prefix="figure-error-", suffix=".json")
-    os.close(error_fd)
-    command = [sys.executable, "-m", "mechanics.site.run_figure", str(figure.script), str(staging),
-               "--error-file", error_file] + (["--quick"] if quick else [])
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        [str(Path(mechanics.__file__).parent.parent)] + [p for p in [os.environ.get("PYTHONPATH")] if p])}
-    started = time.monotonic()
-    try:
+    with scratch(figure.assets) as work:
+        staging = new_dir(work / "assets")
+        error_file = work / "error.json"
+        modules_file = work / "engine_modules.json"
+        command = [sys.executable, "-m", "mechanics.site.run_figure", str(figure.script), str(staging),
+                   "--error-file", str(error_file), "--modules-file", str(modules_file),
+                   "--parent-pid", str(os.getpid())] + (["--quick"] if quick else [])
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+            [str(Path(mechanics.__file__).parent.parent)] + [p for p in [os.environ.get("PYTHONPATH")] if p])}
+        started = time.monotonic()
         # The child inherits stdout/stderr, so the engine's own tqdm bars stream straight through.
         child = subprocess.Popen(command, cwd=project.root, env=env)
-        bar_format = "{desc}: {elapsed}{postfix}"
-        with tqdm(desc=f"figure {figure.name}" + (" (quick)" if quick else ""), bar_format=bar_format) as bar:
-            try:
+        try:
+            bar_format = "{desc}: {elapsed}{postfix}"
+            with tqdm(desc=f"figure {figure.name}" + (" (quick)" if quick else ""), bar_format=bar_format) as bar:
                 while True:
                     try:
                         returncode = child.wait(timeout=0.5)
                         break
                     except subprocess.TimeoutExpired:
                         bar.refresh()
-            except KeyboardInterrupt:
-                child.terminate()
-                child.wait()
-                raise
-            bar.set_postfix_str("done" if returncode == 0 else "failed", refresh=False)
+                bar.set_postfix_str("done" if returncode == 0 else "failed", refresh=False)
+        except BaseException:
+            _stop(child)
+            raise
         if returncode != 0:
             failure = _read_failure(error_file)
             if returncode == EXIT_WEIGHTS_UNAVAILABLE:
@@ -195,31 +289,43 @@ def regenerate(figure, project, quick):
                 return failure
             raise FigureError(figure.name, f"make() failed: {failure}; old assets kept")
         validate(figure.name, staging)
-        asset_bytes = sum(p.stat().st_size for p in staging.rglob("*") if p.is_file())
+        files = asset_files(staging)
         manifest = {
             "key": cache_key(figure_inputs, quick),
             "quick": quick,
             "duration_s": round(time.monotonic() - started, 2),
-            "asset_bytes": asset_bytes,
+            "asset_bytes": sum((staging / name).stat().st_size for name in files),
+            "files": files,
             "inputs": figure_inputs,
+            "engine_modules": json.loads(modules_file.read_text()),
         }
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True, default=repr) + "\n")
         swap_in(staging, figure.assets)
         return None
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-        os.unlink(error_file)
+
+
+def _stop(child):
+    """Stop the figure's process (Ctrl-C reached it too, SIGTERM may not have) and wait for it."""
+    child.terminate()
+    try:
+        child.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
 
 
 def _record_unavailable(figure, key, message):
     """Remember, for these inputs, that the weights could not be had, so a build does not retry
     (and reach for the network) until the inputs change, e.g. a local weights file is named.
-    Assets made earlier, where the weights were available, are kept as they are."""
-    if (figure.assets / "figure.json").is_file():
+    Assets made earlier, where the weights were available, are kept as they are, and so is a
+    record for the same inputs (even if --force ran it again)."""
+    if (figure.assets / "figure.json").is_file() or (figure.manifest() or {}).get("key") == key:
         return
-    figure.assets.mkdir(parents=True, exist_ok=True)
-    manifest = {"key": key, "unavailable": message}
-    write_atomic(figure.assets / MANIFEST, (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode())
+    with scratch(figure.assets) as work:
+        staging = new_dir(work / "assets")
+        manifest = {"key": key, "unavailable": message}
+        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+        swap_in(staging, figure.assets)
 
 
 def unavailable_message(figure):
@@ -229,23 +335,50 @@ def unavailable_message(figure):
 def _read_failure(error_file):
     try:
         return json.loads(Path(error_file).read_text())["message"]
-    except (OSError, ValueError, KeyError):
+    except (OSError, ValueError, KeyError, TypeError):
         return "the figure process died without a message"
 
 
 def refresh(figures, project, quick=False, force=False):
-    """Regenerate the stale or missing figures among `figures`; {name: message} of unavailable ones."""
-    unavailable = {}
+    """Regenerate the stale, missing or corrupt figures among `figures`; {name: message} of
+    unavailable ones. Scratch folders of interrupted runs are removed first."""
+    sweep(project.figure_assets)
+    unavailable, made = {}, []
     for figure in figures:
         state = status(figure, project.root, quick)
         if state == "unavailable" and not force:
             unavailable[figure.name] = unavailable_message(figure)
         elif force or state != "fresh":
-            message = regenerate(figure, project, quick)
+            _check_cache()
+            try:
+                message = regenerate(figure, project, quick)
+            except KeyboardInterrupt:
+                raise Interrupted("Ctrl-C", _kept(figure, made)) from None
+            except Interrupted as stop:
+                raise Interrupted(stop.signal_name, _kept(figure, made)) from None
             if message is not None:
                 print(f"figure {figure.name!r} skipped: {message}", file=sys.stderr)
                 unavailable[figure.name] = message
+            else:
+                made.append(figure.name)
     return unavailable
+
+
+def _check_cache():
+    """The engine caches model graphs in the user's cache folder: refuse to start a figure
+    (and load TensorFlow) when that folder cannot be used."""
+    from mechanics.storage import cache_dir
+
+    try:
+        check_writable(cache_dir(), "the cache folder (set XDG_CACHE_HOME to a writable folder)")
+    except OSError as error:
+        raise BadInput(f"cannot use the cache folder {error.filename} ({error.strerror}); "
+                       "set XDG_CACHE_HOME to a writable folder") from None
+
+
+def _kept(figure, made):
+    done = f"; regenerated before it: {', '.join(made)}" if made else ""
+    return f"figure {figure.name!r} was not changed (its previous assets are kept){done}; the site is as it was"
 
 
 def is_scratch(path):

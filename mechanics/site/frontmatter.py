@@ -1,6 +1,7 @@
 """The YAML front matter of article/index.md, checked field by field with line numbers."""
 
 import datetime
+import urllib.parse
 from dataclasses import dataclass
 
 import yaml
@@ -59,7 +60,17 @@ def _parse(yaml_text, path, first_line, closing_line):
         return first_line + node.start_mark.line
 
     def value(node):
-        return yaml.SafeLoader("").construct_object(node, deep=True)
+        # Values are made here, node by node, so a bad one (an impossible date such as 2025-02-30,
+        # a tag asking for a Python object) is reported at its own line.
+        try:
+            return yaml.SafeLoader("").construct_object(node, deep=True)
+        except yaml.YAMLError as error:
+            mark = getattr(error, "problem_mark", None) or node.start_mark
+            reason = " ".join(filter(None, [getattr(error, "context", None), getattr(error, "problem", None)]))
+            raise SourceError(path, first_line + mark.line, f"front matter value not allowed: {reason or error} "
+                              "(plain text, numbers, lists, mappings and dates only)") from None
+        except ValueError as error:
+            raise SourceError(path, line(node), f"front matter value {node.value!r} is impossible: {error}") from None
 
     def text(name):
         node = fields[name]
@@ -95,4 +106,17 @@ def _author(node, path, line, value):
         affiliations = [affiliations]
     if not affiliations or not all(isinstance(a, str) for a in affiliations):
         raise SourceError(path, line(node), f"author {data['name']!r} needs 'affiliations': a list of names")
-    return Author(name=data["name"], affiliations=tuple(affiliations), url=data.get("url"))
+    url = data.get("url")
+    if url is not None and not _is_web_or_mail(url):
+        raise SourceError(path, line(node), f"author {data['name']!r} has url {url!r}: it must start with "
+                          "https://, http:// or mailto:")
+    return Author(name=data["name"], affiliations=tuple(affiliations), url=url)
+
+
+def _is_web_or_mail(url):
+    if not isinstance(url, str):
+        return False
+    parts = urllib.parse.urlsplit(url.strip())
+    if parts.scheme in ("http", "https"):
+        return bool(parts.netloc)
+    return parts.scheme == "mailto" and bool(parts.path)

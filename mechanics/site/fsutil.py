@@ -1,4 +1,9 @@
-"""Swapping a finished directory into place, so readers never see a half-written one."""
+"""Scratch folders and swapping a finished one into place, so readers never see a half-written one.
+
+Every scratch folder is created, locked (flock) and swept under a lock on its parent folder:
+a folder whose creator died (Ctrl-C, SIGTERM, kill -9) is unlocked, so the next run removes it,
+while the folders of a run still going stay locked and are left alone.
+"""
 
 import ctypes
 import errno
@@ -6,10 +11,11 @@ import fcntl
 import os
 import shutil
 import tempfile
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 
-# Scratch directories start with this (git-ignored, skipped by the watcher and the figure list).
+# Scratch folders start with this (git-ignored, skipped by the watcher and the figure list).
 TEMP_PREFIX = ".site-"
 _RENAME_EXCHANGE = 2
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -30,12 +36,12 @@ def _exchange(a, b):
 
 
 @contextmanager
-def locked(dest):
-    """Serialize swaps into `dest`'s parent between processes (two builds at once).
+def locked(folder):
+    """Serialize scratch folders and swaps in `folder` between processes (two builds at once).
 
-    The lock is on the parent directory itself, so no lock file litters the tree.
+    The lock is on the folder itself, so no lock file litters the tree.
     """
-    fd = os.open(Path(dest).parent, os.O_RDONLY)
+    fd = os.open(folder, os.O_RDONLY)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield
@@ -43,26 +49,68 @@ def locked(dest):
         os.close(fd)  # closing releases the lock
 
 
-def staging_dir(dest):
-    """A fresh empty directory next to `dest` (same filesystem, so the swap is a rename)."""
+def sweep(folder, made_for=None):
+    """Remove the scratch folders in `folder` left by runs that died, skipping those in use;
+    only those made for the destination named `made_for` when given (a folder not all ours)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return
+    prefix = f"{TEMP_PREFIX}{made_for}-" if made_for else TEMP_PREFIX
+    with locked(folder):
+        for path in folder.iterdir():
+            if not path.name.startswith(prefix) or not path.is_dir() or path.is_symlink():
+                continue
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # its creator is alive
+            else:
+                shutil.rmtree(path, ignore_errors=True)
+            finally:
+                os.close(fd)
+
+
+@contextmanager
+def scratch(dest, remove_in_background=False):
+    """A fresh, locked, empty folder next to `dest` (same filesystem, so a swap is a rename);
+    removed with whatever it holds (after a swap: the old contents of `dest`) on exit, or just
+    after in a background thread, and by sweep() if this process dies first."""
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    path = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f"{TEMP_PREFIX}{dest.name}-"))
-    path.chmod(0o755)  # mkdtemp makes it private; a published site must be readable
+    with locked(dest.parent):
+        path = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f"{TEMP_PREFIX}{dest.name}-"))
+        fd = os.open(path, os.O_RDONLY)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+
+    def remove():
+        shutil.rmtree(path, ignore_errors=True)
+        os.close(fd)
+
+    try:
+        yield path
+    finally:
+        if remove_in_background:
+            threading.Thread(target=remove, daemon=True).start()
+        else:
+            remove()
+
+
+def new_dir(path):
+    """Create a folder readable by a static host (mkdtemp's are private)."""
+    path = Path(path)
+    path.mkdir()
+    path.chmod(0o755)
     return path
 
 
 def swap_in(staged, dest):
-    """Replace `dest` by the directory `staged`; the old contents are deleted afterwards."""
+    """Replace `dest` by the directory `staged`, a folder inside a scratch() folder; the old
+    contents of `dest` end up in that scratch folder, which removes them."""
     staged, dest = Path(staged), Path(dest)
-    with locked(dest):
+    with locked(dest.parent):
         if not dest.exists():
             os.rename(staged, dest)
-            return
-        if _exchange(staged, dest):
-            shutil.rmtree(staged)
-            return
-        old = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f"{TEMP_PREFIX}old-{dest.name}-"))
-        os.rename(dest, old / "x")
-        os.rename(staged, dest)
-        shutil.rmtree(old)
+        elif not _exchange(staged, dest):
+            os.rename(dest, staged.parent / f"old-{dest.name}")
+            os.rename(staged, dest)

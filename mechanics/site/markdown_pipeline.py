@@ -4,8 +4,10 @@ Syntax added on top of Python-Markdown (footnotes, tables, toc):
 - `$...$` inline and `$$...$$` display TeX, rendered to MathML; `\\$` is a literal dollar;
 - `[@key]` or `[@a; @b]` cites entries of the bibliography;
 - a line `@figure(NAME)` embeds figure NAME (numbered in order of appearance);
-- `@fig:NAME` is a link reading "Figure N".
-None of these are recognised inside code spans or fenced code blocks.
+- `@fig:NAME` is a link reading "Figure N";
+- fenced code blocks are highlighted by Pygments when they name a language.
+None of these are recognised inside code spans or fenced code blocks. A `$` that opens no math,
+an unknown code language and a footnote reference without definition are errors.
 
 Our syntax is replaced before Markdown parses blocks, while the text still has the source's line
 numbers, so every error names file and line. The replacements go into Markdown's HTML stash,
@@ -16,21 +18,27 @@ import bisect
 import html
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import markdown
 from markdown.preprocessors import Preprocessor
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
 
-from mechanics.site.errors import SourceError
+from mechanics.site.errors import SourceError, read_source
 from mechanics.site.texmath import tex_to_mathml
 
 _TOKENS = re.compile(
     r"""
-    (?P<fence>^[ \t]*(?P<fence_mark>`{3,}|~{3,})[^\n]*\n.*?^[ \t]*(?P=fence_mark)[ \t]*$)
+    (?P<fence>^[ \t]*(?P<fence_mark>`{3,}|~{3,})[ \t]*\{?\.?(?P<fence_lang>[\w#.+-]*)[^\n]*\n.*?^[ \t]*(?P=fence_mark)[ \t]*$)
   | (?P<code>(?P<ticks>`+)(?:(?!\n[ \t]*\n).)+?(?<!`)(?P=ticks)(?!`))
   | \\(?P<dollar>\$)
   | \$\$(?P<display>.+?)\$\$
   | \$(?P<inline>[^\s$](?:[^$\n]|\n(?![ \t]*\n))*?)(?<![\s\\])\$(?!\d)
+  | (?P<stray>\$)
+  | ^[ ]{0,3}\[\^(?P<footnote>[^\]\s]+)\]:
+  | \[\^(?P<note_ref>[^\]\s]+)\]
   | \[(?P<cites>@[^\]]*)\](?!\()
   | ^[ \t]*@figure\((?P<figure>[^)\n]*)\)[ \t]*$
   | @fig:(?P<figref>[A-Za-z0-9_\-]+)
@@ -62,7 +70,7 @@ class _Source:
 
     def __init__(self, text, path, first_line):
         self.text, self.path, self.first_line = text, path, first_line
-        self._newlines = [i for i, ch in enumerate(text) if ch == "\n"]
+        self._newlines = [m.start() for m in re.finditer("\n", text)]
 
     def line(self, offset):
         return self.first_line + bisect.bisect_left(self._newlines, offset)
@@ -80,6 +88,7 @@ class _Renderer:
         self.spec_paths = figure_paths  # name -> figures_src/NAME.py
         self.numbers = {}  # embedded figure name -> number
         self.captions = {}
+        self.notes = {}  # footnote id -> (file, line of its first reference, defined?)
 
     def number_figures(self, source):
         for match in _TOKENS.finditer(source.text):
@@ -95,26 +104,29 @@ class _Renderer:
             self.numbers[name] = len(self.numbers) + 1
 
     def markdown(self, source, article):
-        extensions = [_Syntax(self, source), "tables"]
-        if article:
-            extensions += ["footnotes", "toc"]
-        md = markdown.Markdown(
-            extensions=extensions,
-            extension_configs={
-                "footnotes": {"UNIQUE_IDS": False, "BACKLINK_TITLE": "Back to text"},
-                "toc": {"permalink": "#", "permalink_class": "heading-anchor", "toc_depth": "2-3"},
-            },
-            output_format="html",
-        )
+        md = _converter(article)
+        md.reset()
+        syntax = md.preprocessors["neuron_syntax"]
+        syntax.renderer, syntax.source = self, source
         return md, md.convert(source.text)
 
     def replace(self, match, source, stash):
         """The replacement for one token of our syntax (code is returned untouched)."""
         kind = match.lastgroup  # the alternative's outer group closes last
-        if kind in ("fence", "code"):
+        if kind == "fence":
+            _check_language(match, source)
+            return match.group()
+        if kind == "code":
             return match.group()
         if kind == "dollar":
             return "&#36;"
+        if kind == "stray":
+            raise source.error(match.start(), "unbalanced '$': close the math with a '$' in the same paragraph "
+                               "(no space inside the dollars), or write \\$ for a dollar sign")
+        if kind in ("footnote", "note_ref"):
+            where, line, defined = self.notes.get(match.group(kind), (source.path, source.line(match.start()), False))
+            self.notes[match.group(kind)] = (where, line, defined or kind == "footnote")
+            return match.group()
         if kind in ("display", "inline"):
             tex = match.group(kind)
             try:
@@ -150,7 +162,7 @@ class _Renderer:
 
     def _caption(self, name):
         path = self.spec_paths[name]
-        script = path.read_text(encoding="utf-8")
+        script = read_source(path, "the figure script")
         caption_at = script.find("caption")
         line = script.count("\n", 0, caption_at) + 1 if caption_at >= 0 else 1
         _, caption_html = self.markdown(_Source(self.specs[name].caption, path, line), article=False)
@@ -158,10 +170,39 @@ class _Renderer:
         return re.sub(r"^<p>(.*)</p>$", r"\1", caption_html.strip(), flags=re.DOTALL)
 
 
+def _check_language(match, source):
+    language = match.group("fence_lang")
+    if language:
+        try:
+            get_lexer_by_name(language)
+        except ClassNotFound:
+            raise source.error(match.start(), f"unknown code language {language!r}: use a Pygments lexer name "
+                               "such as python, bash, console, json or text") from None
+
+
+@cache
+def _converter(article):
+    """One Markdown converter for the article, one for captions (which are converted while the
+    article is), kept across builds: making one costs more than converting the article."""
+    extensions = [_Syntax(), "tables", "fenced_code", "codehilite"]
+    if article:
+        extensions += ["footnotes", "toc"]
+    return markdown.Markdown(
+        extensions=extensions,
+        extension_configs={
+            # Pygments at build time; its stylesheet is static/pygments.css (builder.highlight_css).
+            "codehilite": {"css_class": "highlight", "guess_lang": False},
+            "footnotes": {"UNIQUE_IDS": False, "BACKLINK_TITLE": "Back to text"},
+            "toc": {"permalink": "#", "permalink_class": "heading-anchor", "toc_depth": "2-3"},
+        },
+        output_format="html",
+    )
+
+
 class _SyntaxPreprocessor(Preprocessor):
-    def __init__(self, md, renderer, source):
-        super().__init__(md)
-        self.renderer, self.source = renderer, source
+    """Our syntax; `renderer` and `source` are set for each conversion."""
+
+    renderer = source = None
 
     def run(self, lines):
         # Whitespace normalisation (which runs first) keeps line count, so offsets still map to lines.
@@ -172,13 +213,9 @@ class _SyntaxPreprocessor(Preprocessor):
 
 
 class _Syntax(markdown.Extension):
-    def __init__(self, renderer, source):
-        super().__init__()
-        self.renderer, self.source = renderer, source
-
     def extendMarkdown(self, md):
         # Priority 29: after whitespace normalisation (30), before fenced code (25) and raw HTML (20).
-        md.preprocessors.register(_SyntaxPreprocessor(md, self.renderer, self.source), "neuron_syntax", 29)
+        md.preprocessors.register(_SyntaxPreprocessor(md), "neuron_syntax", 29)
 
 
 def _clip(tex):
@@ -192,6 +229,9 @@ def render_body(body, path, first_line, bibliography, figure_specs, figure_paths
     source = _Source(body, Path(path), first_line)
     renderer.number_figures(source)
     md, body_html = renderer.markdown(source, article=True)
+    for note, (where, line, defined) in renderer.notes.items():
+        if not defined:
+            raise SourceError(where, line, f"footnote [^{note}] has no definition: add a line '[^{note}]: text'")
     body_html, marker, footnotes = body_html.partition('<div class="footnote">')
     return Page(
         body_html=body_html,

@@ -1,7 +1,13 @@
 """Where a project's inputs and outputs live; build.py --root points it at any tree."""
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
+
+from mechanics.errors import BadInput
+
+# A URL path of plain segments, starting and ending with '/': what a static host serves a site under.
+_BASE_URL = re.compile(r"/(?:[A-Za-z0-9_~-][A-Za-z0-9._~-]*/)*")
 
 
 @dataclass(frozen=True)
@@ -13,9 +19,7 @@ class Project:
     @classmethod
     def at(cls, root, out=None, base_url=""):
         root = Path(root).resolve()
-        if base_url and not base_url.endswith("/"):
-            base_url += "/"
-        return cls(root=root, out=Path(out).resolve() if out else root / "_site", base_url=base_url)
+        return cls(root=root, out=Path(out).resolve() if out else root / "_site", base_url=check_base_url(base_url))
 
     @property
     def article_dir(self):
@@ -34,6 +38,11 @@ class Project:
         return self.article_dir / "static"
 
     @property
+    def site_root_dir(self):
+        """Files copied as they are to the top of the site (CNAME, .nojekyll, robots.txt)."""
+        return self.article_dir / "root"
+
+    @property
     def figures_src(self):
         return self.root / "figures_src"
 
@@ -44,3 +53,15 @@ class Project:
     def url(self, path):
         """The URL of a file under _site, as the page must reference it."""
         return self.base_url + path
+
+
+def check_base_url(base_url):
+    """'' (relative URLs) or a path like /drafts/nm/ (the trailing slash may be left out)."""
+    if not base_url:
+        return ""
+    normalized = base_url if base_url.endswith("/") else base_url + "/"
+    if not _BASE_URL.fullmatch(normalized):
+        raise BadInput(f"--base-url {base_url!r} is not a URL path: give one starting with '/', "
+                       "such as /drafts/nm/ (letters, digits, '.', '_', '~', '-' between slashes), "
+                       "or leave it out for relative URLs")
+    return normalized

@@ -1,18 +1,34 @@
 """Child process that runs one figure script's make(out_dir, quick).
 
-Run by the figure cache as `python -m mechanics.site.run_figure SCRIPT OUT_DIR --error-file F`,
-so the engine's TensorFlow state never enters the build process. On failure it writes
-{"message": ...} to F and exits non-zero (3 for WeightsUnavailable).
+Run by the figure cache as `python -m mechanics.site.run_figure SCRIPT OUT_DIR --error-file F
+--modules-file M --parent-pid PID`, so the engine's TensorFlow state never enters the build
+process. On success it writes to M the engine modules make() imported, with their source hashes;
+on failure it writes {"message": ...} to F and exits non-zero (3 for WeightsUnavailable). It dies with its
+parent, even when the parent is killed with SIGKILL (Linux parent-death signal).
 """
 
 import argparse
+import ctypes
 import json
+import logging
+import os
+import signal
 import sys
 import traceback
 from pathlib import Path
 
 from mechanics.errors import WeightsUnavailable
-from mechanics.site.figure_cache import EXIT_WEIGHTS_UNAVAILABLE, load_script
+from mechanics.site.figure_cache import EXIT_WEIGHTS_UNAVAILABLE, load_script, loaded_engine_modules
+
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent_pid):
+    """Ask Linux to kill this process when its parent dies; exit now if it already has."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent_pid:  # the parent died before prctl: no signal will come
+        sys.exit(1)
 
 
 def _where(error, script):
@@ -27,8 +43,16 @@ def main(argv=None):
     parser.add_argument("script", type=Path)
     parser.add_argument("out_dir", type=Path)
     parser.add_argument("--error-file", type=Path, required=True)
+    parser.add_argument("--modules-file", type=Path, required=True)
+    parser.add_argument("--parent-pid", type=int, required=True)
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args(argv)
+    die_with_parent(args.parent_pid)
+    # TensorFlow's and absl's start-up lines (C++ logs, deprecation warnings) say nothing about
+    # the figure; its errors still show.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
+    logging.getLogger("absl").setLevel(logging.ERROR)
     script = args.script.resolve()
     try:
         load_script(script).make(args.out_dir, args.quick)
@@ -41,6 +65,7 @@ def main(argv=None):
         message = f"{type(error).__name__}: {error} ({_where(error, script)})"
         args.error_file.write_text(json.dumps({"message": message}))
         return 1
+    args.modules_file.write_text(json.dumps(loaded_engine_modules()))
     return 0
 
 

@@ -1,4 +1,7 @@
-"""`build.py serve`: serve _site/ on 127.0.0.1, rebuild on edits, tell open pages to reload.
+"""`build.py serve`: build a preview, serve it on 127.0.0.1, rebuild on edits, tell open pages to reload.
+
+The preview is built in the cache (one folder per project), never in _site/ or --out: the
+publishable site never carries the live-reload hook.
 
 Live reload is a server-sent-event stream at /__reload: "reload" after every good build,
 "build-error" (JSON {"message"}) when a build fails, "build-ok" when it recovers. The page's
@@ -6,7 +9,9 @@ article.js listens. Builds here never run figure scripts: an edited script only 
 figure stale, so the preview never waits for TensorFlow.
 """
 
+import dataclasses
 import errno
+import hashlib
 import http.server
 import json
 import sys
@@ -17,7 +22,9 @@ from pathlib import Path
 
 from mechanics.errors import BadInput
 from mechanics.site import builder
+from mechanics.site.errors import Interrupted, display_path
 from mechanics.site.figure_cache import is_scratch
+from mechanics.site.folders import check_writable
 
 KEEPALIVE_S = 15
 
@@ -143,7 +150,24 @@ def open_server(project, port, state):
     except OSError as error:
         if error.errno == errno.EADDRINUSE:
             raise BadInput(f"port {port} on 127.0.0.1 is already in use; pick another with --port N") from None
-        raise
+        if error.errno == errno.EACCES:
+            raise BadInput(f"port {port} on 127.0.0.1 needs administrator rights; pick one from 1024 to 65535 "
+                           "with --port N (0 picks a free one)") from None
+        raise BadInput(f"cannot serve on 127.0.0.1 port {port}: {error.strerror}") from None
+
+
+def preview_dir(root):
+    """The folder serve builds into: in the cache, one per project."""
+    from mechanics.storage import cache_dir
+
+    try:
+        cache = cache_dir()
+    except OSError as error:
+        raise BadInput(f"cannot use the cache folder {display_path(error.filename or '')} for the preview "
+                       f"({error.strerror}); set XDG_CACHE_HOME to a writable folder") from None
+    folder = cache / "preview" / hashlib.sha256(str(root).encode()).hexdigest()[:16]
+    check_writable(folder, "the preview folder in the cache (set XDG_CACHE_HOME to a writable folder)")
+    return folder / "site"
 
 
 def _watch(project, state, stop, ready):
@@ -169,6 +193,7 @@ def _watch(project, state, stop, ready):
 
 def serve(project, port):
     """Build, serve and watch until Ctrl-C. The build may fail: the server still starts."""
+    project = dataclasses.replace(project, out=preview_dir(project.root))
     state = BuildState()
     server = open_server(project, port, state)  # before building, so a busy port fails fast
     rebuild(project, state)
@@ -180,6 +205,8 @@ def serve(project, port):
     print(f"serving {project.out} at http://{host}:{bound_port}/ (Ctrl-C to stop)", flush=True)
     try:
         server.serve_forever()
+    except (KeyboardInterrupt, Interrupted):
+        print("stopped serving", flush=True)
     finally:
         stop.set()
         state.close()

@@ -1,6 +1,7 @@
 """TeX to MathML at build time (latex2mathml), so the page needs no math script or font CDN."""
 
 import re
+from functools import lru_cache
 
 from latex2mathml.converter import convert
 
@@ -8,6 +9,7 @@ from latex2mathml.converter import convert
 _UNKNOWN_COMMAND = re.compile(r"\\[A-Za-z]+")
 
 
+@lru_cache(maxsize=4096)  # a preview rebuild converts only the formulas that changed
 def tex_to_mathml(tex, display):
     """MathML for `tex`; raises ValueError with a short reason when the TeX is bad."""
     _check_braces(tex)

@@ -1,22 +1,22 @@
-"""A built fixture site served on 127.0.0.1, and Chromium pages that fail on any console error,
-failed request or request to another host.
+"""A built fixture site, served on 127.0.0.1 or opened from disk, and Chromium pages that fail on
+any console error, failed request or request outside the site.
 
-The site is a temporary project: article/index.md embedding one figure of each kind, contract-valid
-fixture figures (figure_fixtures.py) and the repository's own article/templates and article/static,
+The site is a temporary project: article/index.md embedding one figure of each kind (and a kind
+twice), contract-valid fixture figures (figure_fixtures.py) and the repository's own article/templates and article/static,
 built with the real build.py.
 """
 
+import contextlib
 import functools
 import http.server
 import subprocess
 import sys
 import threading
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 
-from figure_fixtures import FIGURES, build_fixture_project
+from figure_fixtures import PAGE_FIGURES, build_fixture_project
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -42,7 +42,7 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session")
 def site_dir(tmp_path_factory):
     root = tmp_path_factory.mktemp("project")
-    build_fixture_project(root, REPO)
+    build_fixture_project(root, REPO, PAGE_FIGURES)
     # The real build: runs each fixture make() in a child process, validates, embeds, copies.
     result = subprocess.run([sys.executable, str(REPO / "build.py"), "--root", str(root)],
                             capture_output=True, text=True, cwd=REPO, timeout=120)
@@ -56,15 +56,32 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="session")
-def base_url(site_dir):
+@contextlib.contextmanager
+def _serving(directory):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                             functools.partial(_QuietHandler, directory=str(site_dir)))
+                                             functools.partial(_QuietHandler, directory=str(directory)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def base_url(site_dir):
+    with _serving(site_dir) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def site_urls(site_dir, base_url):
+    """The page's URL for each way a reader may open it: at a host's root, under a base path
+    (the site is a sub-folder of what is served), and from disk, as a double-click opens it."""
+    with _serving(site_dir.parent) as parent_url:
+        yield {"http": base_url, "http-base-path": f"{parent_url}{site_dir.name}/",
+               "file": (site_dir / "index.html").as_uri()}
 
 
 @pytest.fixture(scope="session")
@@ -80,8 +97,8 @@ def browser():
 class PageProblems:
     """Everything that must not happen while a page is open."""
 
-    def __init__(self, base_url):
-        self.origin = urlsplit(base_url).netloc
+    def __init__(self, page_url):
+        self.site = page_url.rpartition("/")[0] + "/"  # the site's folder: everything must come from it
         self.console_errors = []
         self.failed = []
         self.foreign = []
@@ -106,16 +123,16 @@ class PageProblems:
         if request.url.startswith("data:"):
             return  # inline content (base.html's empty favicon), not a request to any host
         self.requested.append(request.url)
-        if urlsplit(request.url).netloc != self.origin:
+        if not request.url.startswith(self.site):
             self.foreign.append(request.url)
 
     def assert_clean(self):
         assert self.console_errors == [], "console errors"
         assert self.failed == [], "failed requests"
-        assert self.foreign == [], f"requests to a host other than {self.origin}"
+        assert self.foreign == [], f"requests outside {self.site}"
 
 
-READY = f"document.querySelectorAll('.nm-diagram[data-ready]').length === {len(FIGURES)}"
+READY = f"document.querySelectorAll('.nm-diagram[data-ready]').length === {len(PAGE_FIGURES)}"
 
 
 def _open(browser, problems, **context_options):
@@ -126,15 +143,22 @@ def _open(browser, problems, **context_options):
     return context, page
 
 
-def _article_page(browser, base_url, problems, javascript=True, **context_options):
+def _article_page(browser, url, problems, javascript=True, **context_options):
     """Yields the article page (with JavaScript: once every diagram is ready), then closes it and
     fails the test on console errors or bad requests."""
     if not javascript:
         context_options["java_script_enabled"] = False
     context, page = _open(browser, problems, **context_options)
-    page.goto(base_url, wait_until="domcontentloaded" if javascript else "load")
+    page.goto(url, wait_until="domcontentloaded" if javascript else "load")
     if javascript:
-        page.wait_for_function(READY)
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+        try:
+            page.wait_for_function(READY)
+        except PlaywrightTimeout:
+            ready = page.locator(".nm-diagram[data-ready]").count()
+            pytest.fail(f"{ready} of {len(PAGE_FIGURES)} diagrams became interactive at {url}; "
+                        f"console errors: {problems.console_errors}; failed requests: {problems.failed}")
     yield page
     context.close()
     problems.assert_clean()
@@ -162,6 +186,14 @@ def touch_page(browser, base_url, problems):
 @pytest.fixture
 def nojs_page(browser, base_url, problems):
     yield from _article_page(browser, base_url, problems, javascript=False)
+
+
+@pytest.fixture(params=["http", "http-base-path", "file"])
+def opened_page(request, browser, site_urls):
+    """The article page, every diagram ready, opened each way of site_urls; fails the test on
+    console errors or bad requests."""
+    url = site_urls[request.param]
+    yield from _article_page(browser, url, PageProblems(url))
 
 
 @pytest.fixture(scope="session")

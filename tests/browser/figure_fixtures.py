@@ -21,6 +21,9 @@ FIGURES = {
     "eye_objectives": "objective_comparison",
     "unit_gallery": "gallery",
 }
+# The browser tests' page: every kind, and one kind twice, as in the article, where each diagram
+# loads its component's script again.
+PAGE_FIGURES = {**FIGURES, "eye_detector_again": "decomposition_grid"}
 
 
 class SpriteSheet:

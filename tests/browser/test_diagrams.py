@@ -4,9 +4,10 @@ import re
 
 import pytest
 
-from figure_fixtures import FIGURES
+from figure_fixtures import PAGE_FIGURES
 
-FIGURE_OF_KIND = {kind: name for name, kind in FIGURES.items()}
+# The first figure of each kind on the page (reversed, so an earlier one overwrites a later one).
+FIGURE_OF_KIND = {kind: name for name, kind in reversed(PAGE_FIGURES.items())}
 
 
 def figure(page, kind):
@@ -386,6 +387,17 @@ def test_gallery_has_many_units_from_several_layers_and_filters_them(page):
                            arg=gallery.element_handle())
 
 
+def test_gallery_tiles_stay_inside_their_card_when_a_caption_in_the_row_wraps(page):
+    gallery = figure(page, "gallery")
+    gallery.get_by_label("filter by layer").select_option("block10")
+    cards = gallery.locator(".nm-gallery-items li:not([hidden])")
+    captions = cards.evaluate_all("cs => cs.map(c => c.querySelector('.nm-caption').offsetHeight)")
+    assert max(captions) > min(captions), "some caption takes two lines, so its row is taller"
+    overflowing = cards.evaluate_all("""cs => cs.filter(c => [...c.querySelectorAll('.nm-tile')]
+        .some(t => t.getBoundingClientRect().right > c.getBoundingClientRect().right + 0.5)).map(c => c.dataset.id)""")
+    assert overflowing == []
+
+
 def test_gallery_cards_take_keyboard_focus_and_load_when_focused(page):
     gallery = figure(page, "gallery")
     cards = gallery.locator(".nm-gallery-items li")
@@ -432,7 +444,7 @@ def test_gallery_sprites_load_only_as_they_scroll_into_view(page, problems):
 # -- without JavaScript -------------------------------------------------------------------------
 
 def test_without_javascript_every_figure_shows_its_static_sprite(nojs_page, artifacts):
-    for name in FIGURES:
+    for name in PAGE_FIGURES:
         images = nojs_page.locator(f"#fig-{name} img")
         assert images.count() >= 1, name
         for i in range(images.count()):
@@ -442,3 +454,51 @@ def test_without_javascript_every_figure_shows_its_static_sprite(nojs_page, arti
             arg=f"#fig-{name} img")
     assert nojs_page.locator(".nm-diagram[data-ready]").count() == 0
     nojs_page.screenshot(path=str(artifacts / "no_javascript.png"), full_page=True)
+
+
+# -- wherever the page is opened ----------------------------------------------------------------
+
+def test_every_diagram_is_interactive_from_a_host_a_base_path_and_from_disk(opened_page, request, artifacts):
+    """The page works from file:// (where Chromium refuses module scripts), at a host's root and
+    under a base path; opened_page fails the test on any console error or failed request."""
+    page = opened_page
+    assert page.evaluate("performance.getEntriesByName('nm-diagram-ready').length") == len(PAGE_FIGURES)
+
+    grid = figure(page, "decomposition_grid")
+    large = grid.locator(".nm-detail .nm-large")
+    centre = pixels(large)
+    grid.locator('.nm-cell[tabindex="0"]').focus()
+    page.keyboard.press("ArrowRight")
+    assert tile(large) == "branch_positive:13"
+    grid.locator(".nm-cell").nth(0).hover()
+    assert tile(large) == "branch_positive:0"
+    assert pixels(large) != centre, "the sprite is drawn, not only named"
+
+    explorer = figure(page, "attribution_explorer")
+    explorer.locator(".nm-overlay button").nth(0).hover()
+    assert tile(explorer.locator(".nm-detail .nm-large")) == "logit_285_gradxact:0"
+
+    view = figure(page, "factor_view")
+    view.locator(".nm-factor").nth(1).hover()
+    assert view.locator(".nm-panel > .nm-window").get_attribute("data-factor") == "1"
+
+    panel = figure(page, "objective_comparison").locator(".nm-objective").nth(0)
+    panel.locator('.nm-cell[tabindex="0"]').focus()
+    page.keyboard.press("ArrowDown")
+    assert tile(panel.locator(".nm-large")) == "cells_0:7"
+
+    gallery = figure(page, "gallery")
+    gallery.get_by_label("filter by layer").select_option("block10")
+    assert gallery.get_by_role("status").text_content() == "32 of 96 units"
+    gallery.scroll_into_view_if_needed()
+    page.wait_for_function("el => el.querySelector('li:not([hidden])').hasAttribute('data-loaded')",
+                           arg=gallery.element_handle())
+
+    again = page.locator("#fig-eye_detector_again .nm-diagram")  # a kind's second diagram works too
+    again.locator(".nm-cell").nth(1).hover()
+    assert tile(again.locator(".nm-detail .nm-large")) == "branch_positive:1"
+
+    page.wait_for_load_state("networkidle")
+    opened = request.node.callspec.id
+    for kind in ("decomposition_grid", "gallery"):
+        figure(page, kind).screenshot(path=str(artifacts / f"{kind}_{opened}.png"), animations="disabled")

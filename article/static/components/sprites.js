@@ -1,5 +1,6 @@
 // Helpers shared by the diagram components (decomposition_grid.js, attribution_explorer.js,
-// factor_view.js, objective_comparison.js, gallery.js). Named exports only, no module state.
+// factor_view.js, objective_comparison.js, gallery.js), as one frozen namespace of pure
+// functions: window.nmSprites. No state lives in it.
 //
 // - readFigure(element): the figure.json embedded in a component as a child
 //   <script type="application/json">, and the element's data-asset-url.
@@ -14,72 +15,81 @@
 // - el(tag, attrs, ...children): a small DOM builder; fixed(x) and signed(n) format numbers
 //   with a proper minus sign.
 //
-// Imported relatively (`import { ... } from "./sprites.js"`), so it resolves wherever the builder
-// copies article/static/.
+// A classic script, not an ES module: Chromium refuses module scripts on a page opened from
+// file://. The diagram partials load it (deferred) before each component, once per diagram, so
+// a second run keeps the namespace the first one defined.
+(function () {
+  "use strict";
+  if (window.nmSprites) return;
 
-export function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (key === "class") node.className = value;
-    else if (key === "text") node.textContent = value;
-    else node.setAttribute(key, value);
+  function el(tag, attrs = {}, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attrs)) {
+      if (key === "class") node.className = value;
+      else if (key === "text") node.textContent = value;
+      else node.setAttribute(key, value);
+    }
+    node.append(...children);
+    return node;
   }
-  node.append(...children);
-  return node;
-}
 
-export function readFigure(element) {
-  const dataScript = element.querySelector('script[type="application/json"]');
-  return { dataScript, fig: JSON.parse(dataScript.textContent), assetUrl: element.dataset.assetUrl || "" };
-}
-
-export function markReady(element) {
-  element.setAttribute("data-ready", "");
-  performance.mark("nm-diagram-ready");
-}
-
-export function tileBackground(fig, assetUrl, ref) {
-  const sprite = fig.sprites[ref.sprite];
-  const rows = Math.ceil(sprite.count / sprite.columns);
-  const col = ref.index % sprite.columns;
-  const row = Math.floor(ref.index / sprite.columns);
-  return {
-    image: `url("${assetUrl}${encodeURIComponent(sprite.file)}")`,
-    size: `${sprite.columns * 100}% ${rows * 100}%`,
-    position: `${sprite.columns > 1 ? (100 * col) / (sprite.columns - 1) : 0}% ${rows > 1 ? (100 * row) / (rows - 1) : 0}%`,
-    tile: `${ref.sprite}:${ref.index}`,
-  };
-}
-
-export function paintTile(node, fig, assetUrl, ref) {
-  if (!ref) {
-    node.classList.add("nm-empty");
-    node.style.backgroundImage = "";
-    node.dataset.tile = "";
-    return;
+  function readFigure(element) {
+    const dataScript = element.querySelector('script[type="application/json"]');
+    return { dataScript, fig: JSON.parse(dataScript.textContent), assetUrl: element.dataset.assetUrl || "" };
   }
-  const bg = tileBackground(fig, assetUrl, ref);
-  node.classList.remove("nm-empty");
-  node.style.backgroundImage = bg.image;
-  node.style.backgroundSize = bg.size;
-  node.style.backgroundPosition = bg.position;
-  node.dataset.tile = bg.tile;
-}
 
-// The index that `key` moves to from `index` in a `height` x `width` grid; the same index at an
-// edge; null for a key that is not a grid move.
-export function gridKey(key, index, height, width) {
-  const r = Math.floor(index / width);
-  const c = index % width;
-  const moves = {
-    ArrowLeft: [r, c - 1], ArrowRight: [r, c + 1], ArrowUp: [r - 1, c], ArrowDown: [r + 1, c],
-    Home: [r, 0], End: [r, width - 1],
-  };
-  const move = moves[key];
-  if (!move) return null;
-  const [nr, nc] = move;
-  return nr >= 0 && nr < height && nc >= 0 && nc < width ? nr * width + nc : index;
-}
+  function markReady(element) {
+    element.setAttribute("data-ready", "");
+    performance.mark("nm-diagram-ready");
+  }
 
-export const fixed = (x, digits = 2) => x.toFixed(digits).replace("-", "\u2212");
-export const signed = (n) => (n > 0 ? `+${n}` : n < 0 ? `\u2212${-n}` : "0");
+  function tileBackground(fig, assetUrl, ref) {
+    const sprite = fig.sprites[ref.sprite];
+    const rows = Math.ceil(sprite.count / sprite.columns);
+    const col = ref.index % sprite.columns;
+    const row = Math.floor(ref.index / sprite.columns);
+    return {
+      image: `url("${assetUrl}${encodeURIComponent(sprite.file)}")`,
+      size: `${sprite.columns * 100}% ${rows * 100}%`,
+      position: `${sprite.columns > 1 ? (100 * col) / (sprite.columns - 1) : 0}% ${rows > 1 ? (100 * row) / (rows - 1) : 0}%`,
+      tile: `${ref.sprite}:${ref.index}`,
+    };
+  }
+
+  function paintTile(node, fig, assetUrl, ref) {
+    if (!ref) {
+      node.classList.add("nm-empty");
+      node.style.backgroundImage = "";
+      node.dataset.tile = "";
+      return;
+    }
+    const bg = tileBackground(fig, assetUrl, ref);
+    node.classList.remove("nm-empty");
+    node.style.backgroundImage = bg.image;
+    node.style.backgroundSize = bg.size;
+    node.style.backgroundPosition = bg.position;
+    node.dataset.tile = bg.tile;
+  }
+
+  // The index that `key` moves to from `index` in a `height` x `width` grid; the same index at an
+  // edge; null for a key that is not a grid move.
+  function gridKey(key, index, height, width) {
+    const r = Math.floor(index / width);
+    const c = index % width;
+    const moves = {
+      ArrowLeft: [r, c - 1], ArrowRight: [r, c + 1], ArrowUp: [r - 1, c], ArrowDown: [r + 1, c],
+      Home: [r, 0], End: [r, width - 1],
+    };
+    const move = moves[key];
+    if (!move) return null;
+    const [nr, nc] = move;
+    return nr >= 0 && nr < height && nc >= 0 && nc < width ? nr * width + nc : index;
+  }
+
+  const fixed = (x, digits = 2) => x.toFixed(digits).replace("-", "\u2212");
+  const signed = (n) => (n > 0 ? `+${n}` : n < 0 ? `\u2212${-n}` : "0");
+
+  Object.defineProperty(window, "nmSprites", {
+    value: Object.freeze({ el, readFigure, markReady, tileBackground, paintTile, gridKey, fixed, signed }),
+  });
+})();
