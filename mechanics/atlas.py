@@ -53,7 +53,8 @@ UNITS_PER_CELL_SPRITE = 16  # a detail view loads one sprite of this many units'
 BLANK = 0.5             # tile of a zero component, which has nothing to visualize
 SETTING_KEYS = ("size", "steps", "learning_rate", "seed", "objective", "transforms", "redirected_steps")
 # The sources that decide an item's numbers; with ITEM_FORMAT, part of every item's key.
-PIXEL_MODULES = ("lucid_tf2.py", "torch_pickle.py", "efficientnet.py", "zoo.py", "decompose.py", "transforms.py", "render.py")
+PIXEL_MODULES = ("lucid_tf2.py", "torch_pickle.py", "efficientnet.py", "layer_graph.py", "zoo.py", "decompose.py",
+                 "transforms.py", "render.py")
 ITEM_FORMAT = 1         # bump when compute_item changes what an item holds
 
 

@@ -1,0 +1,23 @@
+"""Atlas of EfficientNet-Lite2 block12 (120 channels): the layer in the same place as Lite0's block9.
+
+Lite2's fifth stage (kernel 5, stride 1) is blocks 11-14, as Lite0's is blocks 8-10; block12 is its
+second block, as block9 is Lite0's, so its residual branch reads block11 through a 5x5 window.
+At the gallery's settings and 128 px, as the Lite0 atlas, so the three are comparable.
+"""
+
+from mechanics.figure_spec import FigureSpec
+
+FIGURE = FigureSpec(
+    name="atlas_efficientnet_lite2",
+    kind="atlas",
+    title="Atlas of EfficientNet-Lite2, block12",
+    caption="Every channel of Lite2's block12, each neuron beside its decomposition over block11 (positive part).",
+    model="efficientnet_lite2",
+    params=dict(layers=[["block12", "block11", "branch"]],
+                input_size=128, size=64, steps=96, objective="dot", seed=0, quick_channels=2),
+)
+
+
+def make(out_dir, quick, workers=None, ray_address=None):
+    from mechanics import atlas
+    atlas.build(out_dir, FIGURE, quick, workers=workers, ray_address=ray_address)
