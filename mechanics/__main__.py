@@ -195,12 +195,36 @@ def cmd_render(args):
     print(f"wrote {args.out}")
 
 
+def _class_list(text):
+    try:
+        classes = [int(v) for v in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"classes {text!r} is not a comma-separated list of class ids (0..999)")
+    bad = [c for c in classes if not 0 <= c < 1000]
+    if bad:
+        raise argparse.ArgumentTypeError(f"class {bad[0]} is out of range: valid classes are 0..999")
+    return classes
+
+
 def cmd_search(args):
-    """Rank a layer's channels by how much their decomposition varies across the window."""
-    from mechanics.search import SCORES, rank_channels
+    """Rank a layer's channels by the spatial structure of their decomposition, or by their
+    expanded weights to a set of classes (the car classes by default)."""
+    from mechanics import search
     model = _model(args.model)
-    rows = rank_channels(model, args.layer, args.prev, args.path, args.size or model.default_size, args.score)
-    first, second, _ = SCORES[args.score]
+    layer = search.resolve_layer(model, args.layer)
+    if args.score == "classes":
+        classes = args.classes or list(search.CAR_CLASSES)
+        rows = search.rank_by_classes(search.class_weights(model, layer, args.size), classes)
+        print(f"# {model.label} {layer}: channels by class score for classes {','.join(map(str, classes))}")
+        print("channel\tclass_score\tmean_weight\ttop_classes")
+        for channel, score, mean, top in rows[: args.top]:
+            names = "; ".join(f"{k} {model.class_labels[k] if model.class_labels else ''} ({w:+.2f})" for k, w in top)
+            print(f"{channel}\t{score:.3f}\t{mean:.3f}\t{names}")
+        return
+    if args.prev is None:
+        raise BadInput(f"score {args.score!r} decomposes each channel over an earlier layer: give --prev")
+    rows = search.rank_channels(model, layer, args.prev, args.path, args.size or model.default_size, args.score)
+    first, second, _ = search.SCORES[args.score]
     print(f"channel\t{first}\t{second}")
     for channel, a, b in rows[: args.top]:
         print(f"{channel}\t{a:.3f}\t{b:.3f}")
@@ -266,14 +290,18 @@ def parser():
     s.add_argument("--out", type=_out_file, required=True)
     s.set_defaults(run=cmd_render)
 
-    s = sub.add_parser("search", help="rank a layer's channels by spatial structure of their decomposition")
+    s = sub.add_parser("search", help="rank a layer's channels: spatial structure of their decomposition, "
+                                      "or their expanded weights to classes")
     s.add_argument("model", **model_arg)
-    s.add_argument("layer", type=_layer_name)
-    s.add_argument("--prev", type=_layer_name, required=True)
+    s.add_argument("layer", type=_layer_name, help="a layer, or stageN for the last block of stage N")
+    s.add_argument("--prev", type=_layer_name, help="the earlier layer (scores structure and halves)")
     s.add_argument("--path", choices=("full", "branch", "skip"), default="branch")
     s.add_argument("--size", type=size, help="input size in px (default: the model's)")
-    s.add_argument("--score", choices=("structure", "halves"), default="structure",
-                   help="structure: components differ from each other; halves: the window's halves differ")
+    s.add_argument("--score", choices=("structure", "halves", "classes"), default="structure",
+                   help="structure: components differ from each other; halves: the window's halves differ; "
+                        "classes: mean expanded weight to --classes, centred and scaled over all classes")
+    s.add_argument("--classes", type=_class_list,
+                   help="class ids for --score classes, e.g. 479,817 (default: the 12 car classes)")
     s.add_argument("--top", type=_int_in(1, 100_000, "count"), default=10)
     s.set_defaults(run=cmd_search)
     return p

@@ -156,11 +156,32 @@ of the units' own renders (``<layer>_units``) and one per group of units' cells
 page loads the cells of a unit only when it is opened. Tiles are 64 px (units) and 48 px
 (cells), JPEG q85 as everywhere: about 31 kB a unit with its JSON; see ``mechanics.atlas``.
 
+kind = "unit_ranking"
+---------------------
+- ``measures``: the legend, at least one ``{"id": str, "label": str, "description": str}``, unique
+  ids; the first is the score the units are ranked by.
+- ``classes``: ``[{"class": int in 0..999, "label": str}, ...]``, the classes scored (may be empty).
+- ``models``: at least one ``{"model": str, "model_label": str, "layer": str, "stage": str,
+  "units": [UNIT, ...]}``, at least one unit each. UNIT is ``{"rank": int, "channel": int >= 0,
+  "label": str, "image": image ref, "values": {measure id: float} for every measure,
+  "top_classes": [{"class": int in 0..999, "label": str, "weight": float}, ...]}``; ranks are
+  1, 2, 3, ... in order, and the first measure does not increase down the list.
+
+kind = "decomposition_comparison"
+---------------------------------
+- ``measures``: the legend, as in unit_ranking (at least one).
+- ``cell_measures``: ``[{"id", "label", "description"}, ...]`` (may be empty): measures per cell.
+- ``panels``: at least one, unique ids: ``{"id": str, "model": str, "model_label": str,
+  "target": TARGET, "prev_layer": str, "path": "branch" | "skip" | "full", "unit_image": image ref,
+  "window": WINDOW, "cells": [CELL, ...] over the window (weight = norm / max norm),
+  "values": {measure id: float} for every measure, "cell_values": {cell measure id: h x w nested
+  list of floats} for every cell measure}``.
+
 How the diagrams read a figure
 ------------------------------
 The partial ``article/templates/diagrams/<kind>.html`` renders a custom element
 ``<nm-KIND>`` (``nm-decomposition-grid``, ``nm-attribution-explorer``, ``nm-factor-view``,
-``nm-objective-comparison``, ``nm-gallery``) from ``article/static/components/<kind>.js``:
+``nm-objective-comparison``, ``nm-gallery``, ``nm-unit-ranking``, ``nm-decomposition-comparison``) from ``article/static/components/<kind>.js``:
 
 - The validated figure.json is embedded inside the element as
   ``<script type="application/json">`` (Jinja's ``tojson``, which escapes ``<``, ``>``,
@@ -185,7 +206,8 @@ from PIL import Image, UnidentifiedImageError
 from mechanics.errors import BadInput
 
 CONTRACT_VERSION = 1
-KINDS = ("decomposition_grid", "attribution_explorer", "factor_view", "objective_comparison", "gallery", "atlas")
+KINDS = ("decomposition_grid", "attribution_explorer", "factor_view", "objective_comparison", "gallery", "atlas",
+         "unit_ranking", "decomposition_comparison")
 VIEW_NAMES = ("branch", "skip", "full")
 MODES = ("expanded", "gradient", "optimized")
 MAX_TOP_CHANNELS = 8
@@ -547,6 +569,76 @@ class _Checker:
             self.number(self.field(unit, "value", u), f"{u}.value")
             self.image_ref(self.field(unit, "unit_image", u), f"{u}.unit_image")
             self.cells(self.field(unit, "cells", u), f"{u}.cells", h, w, full=True, weight_is_relative=True)
+
+    # -- kinds across models (unit_ranking, decomposition_comparison) --------------------------------
+
+    def legend(self, value, path, min_len):
+        items = self.lst(value, path, min_len)
+        ids = self.unique_ids(items, path)
+        for i, item in enumerate(items):
+            for key in ("label", "description"):
+                self.string(self.field(item, key, f"{path}[{i}]"), f"{path}[{i}].{key}")
+        return ids
+
+    def values_for(self, value, path, ids):
+        self.obj(value, path)
+        for extra in sorted(set(value) - set(ids)):
+            self.fail(f"{path}.{extra}", "is not the id of a measure")
+        return [self.number(self.field(value, i, path), f"{path}.{i}") for i in ids]
+
+    def class_id(self, value, path):
+        self.integer(value, path, 0)
+        if value > 999:
+            self.fail(path, f"is {value}, expected a class id in 0..999")
+
+    def unit_ranking(self, fig):
+        ids = self.legend(self.field(fig, "measures", ""), "measures", 1)
+        for i, cls in enumerate(self.lst(self.field(fig, "classes", ""), "classes")):
+            self.class_id(self.field(cls, "class", f"classes[{i}]"), f"classes[{i}].class")
+            self.string(self.field(cls, "label", f"classes[{i}]"), f"classes[{i}].label")
+        for m, block in enumerate(self.lst(self.field(fig, "models", ""), "models", 1)):
+            p = f"models[{m}]"
+            for key in ("model", "model_label", "layer", "stage"):
+                self.string(self.field(block, key, p), f"{p}.{key}")
+            previous = None
+            for u, unit in enumerate(self.lst(self.field(block, "units", p), f"{p}.units", 1)):
+                q = f"{p}.units[{u}]"
+                rank = self.integer(self.field(unit, "rank", q), f"{q}.rank")
+                if rank != u + 1:
+                    self.fail(f"{q}.rank", f"is {rank}, expected {u + 1} (ranks count 1, 2, 3, ... in order)")
+                self.integer(self.field(unit, "channel", q), f"{q}.channel", 0)
+                self.string(self.field(unit, "label", q), f"{q}.label")
+                self.image_ref(self.field(unit, "image", q), f"{q}.image")
+                score = self.values_for(self.field(unit, "values", q), f"{q}.values", ids)[0]
+                if previous is not None and score > previous:
+                    self.fail(f"{q}.values.{ids[0]}", f"is {score}, above the unit ranked before it ({previous})")
+                previous = score
+                for k, cls in enumerate(self.lst(self.field(unit, "top_classes", q), f"{q}.top_classes")):
+                    r = f"{q}.top_classes[{k}]"
+                    self.class_id(self.field(cls, "class", r), f"{r}.class")
+                    self.string(self.field(cls, "label", r), f"{r}.label")
+                    self.number(self.field(cls, "weight", r), f"{r}.weight")
+
+    def decomposition_comparison(self, fig):
+        ids = self.legend(self.field(fig, "measures", ""), "measures", 1)
+        cell_ids = self.legend(self.field(fig, "cell_measures", ""), "cell_measures", 0)
+        panels = self.lst(self.field(fig, "panels", ""), "panels", 1)
+        self.unique_ids(panels, "panels")
+        for i, panel in enumerate(panels):
+            p = f"panels[{i}]"
+            for key in ("model", "model_label", "prev_layer"):
+                self.string(self.field(panel, key, p), f"{p}.{key}")
+            self.target(self.field(panel, "target", p), f"{p}.target")
+            self.choice(self.field(panel, "path", p), f"{p}.path", VIEW_NAMES)
+            self.image_ref(self.field(panel, "unit_image", p), f"{p}.unit_image")
+            h, w = self.window(self.field(panel, "window", p), f"{p}.window")
+            self.cells(self.field(panel, "cells", p), f"{p}.cells", h, w, full=True, weight_is_relative=True)
+            self.values_for(self.field(panel, "values", p), f"{p}.values", ids)
+            cell_values = self.obj(self.field(panel, "cell_values", p), f"{p}.cell_values")
+            for extra in sorted(set(cell_values) - set(cell_ids)):
+                self.fail(f"{p}.cell_values.{extra}", "is not the id of a cell measure")
+            for cid in cell_ids:
+                self.nested_map(self.field(cell_values, cid, f"{p}.cell_values"), f"{p}.cell_values.{cid}", h, w)
 
     def check(self, fig):
         self.obj(fig, "figure.json")

@@ -318,3 +318,60 @@ def test_atlas_nan_in_a_layer_file_is_rejected_with_its_path(atlas_dir):
 def test_atlas_cell_weights_are_norm_over_max_norm(atlas_dir):
     edit_layer(atlas_dir, "l1.json", lambda d: d["units"][1]["cells"][0].update(weight=0.0))
     rejects(atlas_dir, "l1.json:units[1].cells[0].weight", "norm / max norm")
+
+
+# -- unit_ranking and decomposition_comparison ------------------------------------------------------
+
+@pytest.fixture
+def ranking_dir(tmp_path):
+    write_figure(tmp_path, "car_ranking", "unit_ranking")
+    return tmp_path / "car_ranking"
+
+
+@pytest.fixture
+def comparison_dir(tmp_path):
+    write_figure(tmp_path, "car_comparison", "decomposition_comparison")
+    return tmp_path / "car_comparison"
+
+
+def test_ranking_with_ranks_out_of_order_is_rejected(ranking_dir):
+    edit(ranking_dir, lambda f: f["models"][1]["units"][2].update(rank=5))
+    rejects(ranking_dir, "models[1].units[2].rank", "is 5, expected 3")
+
+
+def test_ranking_whose_score_rises_down_the_list_is_rejected(ranking_dir):
+    edit(ranking_dir, lambda f: f["models"][0]["units"][1]["values"].update(class_z=9.0))
+    rejects(ranking_dir, "models[0].units[1].values.class_z", "above the unit ranked before it")
+
+
+def test_ranking_unit_missing_a_measure_or_with_an_unknown_one_is_rejected(ranking_dir, tmp_path):
+    edit(ranking_dir, lambda f: f["models"][0]["units"][0]["values"].pop("class_mean"))
+    rejects(ranking_dir, "models[0].units[0].values.class_mean", "is missing")
+    write_figure(tmp_path / "again", "car_ranking", "unit_ranking")
+    again = tmp_path / "again" / "car_ranking"
+    edit(again, lambda f: f["models"][0]["units"][0]["values"].update(surprise=1.0))
+    rejects(again, "models[0].units[0].values.surprise", "not the id of a measure")
+
+
+def test_ranking_class_out_of_range_is_rejected(ranking_dir):
+    edit(ranking_dir, lambda f: f["models"][0]["units"][0]["top_classes"][0].update({"class": 1000}))
+    rejects(ranking_dir, "models[0].units[0].top_classes[0].class", "expected a class id in 0..999")
+
+
+def test_comparison_cell_values_must_cover_the_window(comparison_dir):
+    edit(comparison_dir, lambda f: f["panels"][1]["cell_values"]["wheel"].pop())
+    rejects(comparison_dir, "panels[1].cell_values.wheel", "has 4 rows, expected 5")
+
+
+def test_comparison_panel_needs_a_value_for_every_measure_and_a_known_path(comparison_dir, tmp_path):
+    edit(comparison_dir, lambda f: f["panels"][0]["values"].pop("wheel_bottom_minus_top"))
+    rejects(comparison_dir, "panels[0].values.wheel_bottom_minus_top", "is missing")
+    write_figure(tmp_path / "again", "car_comparison", "decomposition_comparison")
+    again = tmp_path / "again" / "car_comparison"
+    edit(again, lambda f: f["panels"][0].update(path="sideways"))
+    rejects(again, "panels[0].path", "expected one of 'branch', 'skip', 'full'")
+
+
+def test_comparison_without_a_legend_is_rejected(comparison_dir):
+    edit(comparison_dir, lambda f: f.update(measures=[]))
+    rejects(comparison_dir, "measures", "expected at least 1")

@@ -20,6 +20,8 @@ FIGURES = {
     "eye_factors": "factor_view",
     "eye_objectives": "objective_comparison",
     "unit_gallery": "gallery",
+    "car_ranking": "unit_ranking",
+    "car_comparison": "decomposition_comparison",
 }
 # The browser tests' page: every kind, and one kind twice, as in the article, where each diagram
 # loads its component's script again.
@@ -216,12 +218,56 @@ def gallery(figure_dir, name):
     return fig
 
 
+def _legend(*ids):
+    return [{"id": i, "label": i.replace("_", " "), "description": f"what {i} measures"} for i in ids]
+
+
+def unit_ranking(figure_dir, name):
+    sheet = SpriteSheet(figure_dir)
+    models = []
+    for m, (model, label, layer) in enumerate((("efficientnet_lite0", "EfficientNet-Lite0", "block14"),
+                                               ("efficientnet_lite2", "EfficientNet-Lite2", "block19"))):
+        sprite = sheet.add(f"units_{m}", 3, 64, 3)
+        units = [{"rank": k + 1, "channel": 10 * m + 7 * k, "label": f"{layer}:{10 * m + 7 * k}", "image": _ref(sprite, k),
+                  "values": {"class_z": round(1.5 - 0.2 * k, 3), "class_mean": round(1.0 - 0.1 * k, 3)},
+                  "top_classes": [{"class": 479 + k, "label": f"class {479 + k}", "weight": 2.5},
+                                  {"class": 817, "label": "sports car", "weight": 2.0}]}
+                 for k in range(3)]
+        models.append({"model": model, "model_label": label, "layer": layer, "stage": "stage6", "units": units})
+    fig = _common(name, "unit_ranking", sheet, "Car units of two models ranked by class score, 64 steps.")
+    fig.update({"measures": _legend("class_z", "class_mean"),
+                "classes": [{"class": 479, "label": "car wheel"}, {"class": 817, "label": "sports car"}],
+                "models": models})
+    return fig
+
+
+def decomposition_comparison(figure_dir, name):
+    rng = np.random.default_rng(6)
+    sheet = _sheet(figure_dir, ("units", 2, 128, 2), CHANNELS)
+    h = w = 5
+    panels = []
+    for i, (model, label) in enumerate((("efficientnet_lite0", "EfficientNet-Lite0"), ("efficientnet_lite1", "EfficientNet-Lite1"))):
+        cells = _cells(rng, sheet.add(f"cells_{i}", h * w, 64, w), h, w, "channels")
+        panels.append({"id": f"{model}/block14/{3 + i}", "model": model, "model_label": label,
+                       "target": {"layer": "block14", "channel": 3 + i, "position": [3, 3], "label": f"block14:{3 + i} at (3, 3)"},
+                       "prev_layer": "block13", "path": "branch", "unit_image": _ref("units", i),
+                       "window": {"height": h, "width": w}, "cells": cells,
+                       "values": {"class_z": round(1.4 - 0.3 * i, 3), "wheel_bottom_minus_top": round(0.25 - 0.3 * i, 3)},
+                       "cell_values": {"wheel": (np.arange(h)[:, None] * 0.1 + np.zeros((h, w)) - 0.2).round(3).tolist()}})
+    fig = _common(name, "decomposition_comparison", sheet, "Two car units decomposed side by side, 64 steps.")
+    fig.update({"measures": _legend("class_z", "wheel_bottom_minus_top"), "cell_measures": _legend("wheel"),
+                "panels": panels})
+    return fig
+
+
 BUILDERS = {
     "decomposition_grid": decomposition_grid,
     "attribution_explorer": attribution_explorer,
     "factor_view": factor_view,
     "objective_comparison": objective_comparison,
     "gallery": gallery,
+    "unit_ranking": unit_ranking,
+    "decomposition_comparison": decomposition_comparison,
 }
 
 

@@ -502,3 +502,52 @@ def test_every_diagram_is_interactive_from_a_host_a_base_path_and_from_disk(open
     opened = request.node.callspec.id
     for kind in ("decomposition_grid", "gallery"):
         figure(page, kind).screenshot(path=str(artifacts / f"{kind}_{opened}.png"), animations="disabled")
+
+
+# -- unit ranking ---------------------------------------------------------------------------------
+
+def test_ranking_lists_each_models_units_and_shows_the_hovered_or_focused_one_large(page):
+    ranking = figure(page, "unit_ranking")
+    blocks = ranking.locator(".nm-ranking-block")
+    assert blocks.count() == 2
+    second = blocks.nth(1)
+    rows = second.locator("tbody tr")
+    assert rows.count() == 3
+    assert "block19:17" in rows.nth(1).text_content() and "1.300" in rows.nth(1).text_content()
+    large = second.locator(".nm-large")
+    assert tile(large) == "units_1:0", "the top unit is shown first"
+    rows.nth(2).hover()
+    assert tile(large) == "units_1:2"
+    rows.nth(1).focus()
+    assert tile(large) == "units_1:1" and "#2 block19:17" in second.locator(".nm-detail-caption").text_content()
+    assert ranking.locator(".nm-measure-legend dt").all_text_contents() == ["class z", "class mean"]
+
+
+# -- decomposition comparison ------------------------------------------------------------------------
+
+def test_comparison_shows_each_panels_measures_and_a_cells_top_channels_and_cell_measures(page):
+    comparison = figure(page, "decomposition_comparison")
+    panels = comparison.locator(".nm-compare-panel")
+    assert panels.count() == 2
+    second = panels.nth(1)
+    assert "EfficientNet-Lite1" in second.text_content()
+    assert second.locator(".nm-measures td").all_text_contents() == ["1.100", "\u22120.050"]
+    large = second.locator(".nm-detail .nm-large")
+    assert tile(large) == "cells_1:12", "the centre cell is shown first"
+    second.locator(".nm-cell").nth(21).hover()
+    assert tile(large) == "cells_1:21"
+    caption = second.locator(".nm-detail-caption").text_content()
+    assert "offset (+2, \u22121)" in caption and "wheel 0.200" in caption
+    assert second.locator(".nm-channels li").count() == 4
+    move_away(page)
+    assert tile(large) == "cells_1:12"
+
+
+def test_comparison_cells_are_one_tab_stop_moved_by_arrow_keys(page):
+    panel = figure(page, "decomposition_comparison").locator(".nm-compare-panel").first
+    cells = panel.locator(".nm-cell")
+    cells.nth(12).focus()
+    page.keyboard.press("ArrowUp")
+    assert cells.nth(7).evaluate("b => b === document.activeElement")
+    assert tile(panel.locator(".nm-detail .nm-large")) == "cells_0:7"
+    assert cells.evaluate_all("bs => bs.filter(b => b.tabIndex === 0).length") == 1
