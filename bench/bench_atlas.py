@@ -31,7 +31,6 @@ sys.path.insert(0, str(ROOT))
 import ray  # noqa: E402  (before mechanics, as Ray expects; see lucid_tf2's IPython stand-in)
 
 from mechanics import atlas  # noqa: E402
-from mechanics.figure_spec import FigureSpec  # noqa: E402
 from mechanics.storage import cache_dir  # noqa: E402
 
 

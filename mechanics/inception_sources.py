@@ -12,12 +12,10 @@ No TensorFlow import at module level: `graph_id()` is part of every figure's cac
 
 import hashlib
 import io
-import os
 import urllib.error
 import urllib.request
 import zipfile
 from dataclasses import dataclass
-from pathlib import Path
 
 from mechanics.errors import BadInput, WeightsUnavailable
 from mechanics.inputs import inception_v1_override_path, sha256_file

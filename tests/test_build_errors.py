@@ -4,7 +4,6 @@ site and figure assets stay as they were."""
 import json
 import os
 import subprocess
-from pathlib import Path
 
 import pytest
 

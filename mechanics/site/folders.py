@@ -6,7 +6,6 @@ the project root, the source folders and their ancestors, whatever they hold.
 """
 
 import os
-from pathlib import Path
 
 from mechanics.errors import BadInput
 from mechanics.site.errors import display_path
