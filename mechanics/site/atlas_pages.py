@@ -9,6 +9,10 @@ The builder also tells the article's diagrams which atlas entries exist (atlas_l
 gallery item or a decomposition's unit links to its entry, `<page>#unit-<channel>`, only when
 there is one. A build never computes an atlas: one that is missing, stale or corrupt is
 listed (Atlas.outdated) with the command that makes it, and a corrupt one is left out.
+
+A layer page carries about 1 MB of JSON, so `serve` keeps the parsed layer files and the
+rendered pages between rebuilds, until an atlas's files, its status, the atlas templates or
+the base URL change.
 """
 
 import json
@@ -71,7 +75,7 @@ def collect(project, figures):
         fig = figure_cache.validate(figure.name, figure.assets)
         layers = []
         for entry in fig["layers"]:
-            data = json.loads((figure.assets / entry["file"]).read_text(encoding="utf-8"))
+            data = _layer_file(figure.assets / entry["file"])
             page = f"atlas/{model_folder(fig['model'])}/{Path(entry['file']).stem}.html"
             if page in pages:
                 raise FigureError(figure.name, f"layer {entry['layer']} of {fig['model']} is in atlas "
@@ -115,16 +119,48 @@ def site_figures(atlases):
     return [atlas.figure for atlas in atlases if atlas.fig is not None]
 
 
+_parsed = {}  # (path, size, mtime_ns) -> a parsed layer file; read it, never change it
+_rendered = {}  # project root -> (fingerprint of the inputs, {path in the site: page text})
+
+
+def _layer_file(path):
+    stat = path.stat()
+    key = (str(path), stat.st_size, stat.st_mtime_ns)
+    if key not in _parsed:
+        if len(_parsed) > 64:
+            _parsed.clear()
+        _parsed[key] = json.loads(path.read_text(encoding="utf-8"))
+    return _parsed[key]
+
+
+def _fingerprint(project, atlases):
+    """Everything the atlas pages are made from, but the template files' contents (their stat)."""
+    templates = sorted((project.templates_dir / "atlas").glob("*.html"))
+    return (project.base_url,
+            tuple((a.name, a.status, a.progress, a.message, a.figure.spec.title, a.figure.spec.caption,
+                   tuple(figure_cache.asset_files(a.figure.assets).items()) if a.fig else ()) for a in atlases),
+            tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in templates))
+
+
 def write_pages(project, atlases, render, staging):
     """atlas/index.html and one page per layer into `staging`; `render(template, context)`."""
     if not atlases:
         return
+    fingerprint = _fingerprint(project, atlases)
+    if _rendered.get(project.root, (None,))[0] != fingerprint:
+        _rendered[project.root] = (fingerprint, _render_pages(project, atlases, render))
+    for path, text in _rendered[project.root][1].items():
+        _write(staging / path, text)
+
+
+def _render_pages(project, atlases, render):
+    pages = {}
     common = {"static_url": project.url("static/", 2), "index_url": project.url(INDEX, 2),
               "article_url": project.url("index.html", 2)}
     for atlas in atlases:
         for layer in atlas.layers:
             context = _layer_context(project, atlases, atlas, layer)
-            _write(staging / layer.page, render("atlas/layer.html", {**common, **context}))
+            pages[layer.page] = render("atlas/layer.html", {**common, **context})
     index = render("atlas/index.html", {
         "static_url": project.url("static/", 1), "article_url": project.url("index.html", 1),
         "atlases": [{"name": a.name, "title": a.figure.spec.title, "caption": a.figure.spec.caption,
@@ -134,7 +170,8 @@ def write_pages(project, atlases, render, staging):
                      "layers": [{"layer": l.layer, "prev_layer": l.prev_layer, "path": l.path,
                                  "units": len(l.channels), "url": project.url(l.page, 1)} for l in a.layers]}
                     for a in atlases]})
-    _write(staging / INDEX, index)
+    pages[INDEX] = index
+    return pages
 
 
 def _write(path, text):
@@ -144,13 +181,13 @@ def _write(path, text):
 
 def _layer_context(project, atlases, atlas, layer):
     fig = atlas.fig
-    data = json.loads((atlas.figure.assets / layer.file).read_text(encoding="utf-8"))
+    data = _layer_file(atlas.figure.assets / layer.file)
     sprites = {ref["sprite"] for unit in data["units"] for ref in _images(unit)}
     # The earlier layer's units, when this atlas has them: their tiles illustrate the top channels.
     prev = next((l for l in atlas.layers if l.layer == layer.prev_layer), None)
     prev_units = {}
     if prev is not None:
-        prev_data = json.loads((atlas.figure.assets / prev.file).read_text(encoding="utf-8"))
+        prev_data = _layer_file(atlas.figure.assets / prev.file)
         prev_units = {str(unit["channel"]): unit["unit_image"] for unit in prev_data["units"]}
         sprites |= {ref["sprite"] for ref in prev_units.values()}
     page_data = {**data, "model": fig["model"], "model_label": fig["model_label"],
