@@ -8,7 +8,7 @@ in the page, so it opens from file:// too, and its sprites load as they are need
 The builder also tells the article's diagrams which atlas entries exist (atlas_links), so a
 gallery item or a decomposition's unit links to its entry, `<page>#unit-<channel>`, only when
 there is one. A build never computes an atlas: one that is missing, stale or corrupt is
-listed (Atlas.outdated) with the command that makes it, and a corrupt one is left out.
+listed (BuildReport.outdated_atlases) with the command that makes it, and a corrupt one is left out.
 
 A layer page carries about 1 MB of JSON, so `serve` keeps the parsed layer files and the
 rendered pages between rebuilds, until an atlas's files, its status, the atlas templates or
@@ -192,7 +192,6 @@ def _layer_context(project, atlases, atlas, layer):
         sprites |= {ref["sprite"] for ref in prev_units.values()}
     page_data = {**data, "model": fig["model"], "model_label": fig["model_label"],
                  "sprites": {sid: fig["sprites"][sid] for sid in sorted(sprites)}, "prev_units": prev_units}
-    others = atlas.layers
     return {
         "title": f"{fig['model_label']} {layer.layer}",
         "atlas_title": atlas.figure.spec.title,
@@ -202,7 +201,7 @@ def _layer_context(project, atlases, atlas, layer):
         "asset_url": project.url(f"assets/figures/{atlas.name}/", 2),
         "units_sprite": fig["sprites"][data["units"][0]["unit_image"]["sprite"]]["file"],
         "atlas_links": atlas_links(project, atlases, {(fig["model"], layer.prev_layer)}, 2),
-        "layers": [{"layer": l.layer, "url": project.url(l.page, 2), "current": l == layer} for l in others],
+        "layers": [{"layer": l.layer, "url": project.url(l.page, 2), "current": l == layer} for l in atlas.layers],
     }
 
 
