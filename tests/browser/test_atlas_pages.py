@@ -41,6 +41,13 @@ def open_page(browser, site_urls):
         problems.assert_clean()
 
 
+# Resolves once every sprite the page's tiles show has loaded; leaving the page then aborts no
+# request. (wait_for_load_state("networkidle") returns at once when the page reached it before.)
+SETTLE = """() => Promise.all([...document.querySelectorAll('[style*="background-image"]')]
+    .map((node) => /url\\("(.*)"\\)/.exec(getComputedStyle(node).backgroundImage)).filter(Boolean)
+    .map((match) => { const image = new Image(); image.src = match[1]; return image.decode().catch(() => null); }))"""
+
+
 def units(page):
     return page.locator(".atlas-units li:not([hidden])").evaluate_all("ls => ls.map(l => +l.dataset.channel)")
 
@@ -86,7 +93,7 @@ def test_a_layer_page_filters_opens_a_unit_and_follows_its_top_channel_to_the_ea
     # Unit 17 is the second unit of the second group of 16: its 25 cells are tiles 25-49 of cells sprite 1.
     assert grid.locator(".nm-cell .nm-tile").first.get_attribute("data-tile") == "block10_cells_1:25"
     assert grid.get_by_role("group", name="show").count() == 0, "the atlas holds the positive part only"
-    page.wait_for_load_state("networkidle")
+    page.evaluate(SETTLE)
     detail.screenshot(path=str(artifacts / f"atlas_unit_{opened}.png"))
 
     centre = atlas_top_channels(17, 12)  # the centre cell is selected first
@@ -100,6 +107,7 @@ def test_a_layer_page_filters_opens_a_unit_and_follows_its_top_channel_to_the_ea
         else:
             assert link.count() == 0, f"block9:{channel} has no entry, so no link"
     target = next(c for c in centre if c < 40)
+    page.evaluate(SETTLE)
     links.locator(f"a[href$='#unit-{target}']").click()
     page.wait_for_function(READY)
     assert page.evaluate("location.pathname").endswith("/block9.html")
@@ -135,8 +143,10 @@ def test_a_layer_page_loads_its_sprites_lazily(open_page, site_dir):
     last.scroll_into_view_if_needed()
     page.wait_for_function("el => el.hasAttribute('data-loaded')", arg=last.element_handle())
 
-    page.locator("#unit-33").click()  # the third group of 16
-    page.wait_for_load_state("networkidle")
+    with page.expect_request(lambda request: request.url.endswith("/block9_cells_2.jpg")):
+        page.locator("#unit-33").click()  # the third group of 16
+    page.wait_for_function("document.querySelector('dialog nm-decomposition-grid[data-ready]') !== null")
+    page.evaluate(SETTLE)
     cells = requested_files(problems) & layer_sprites(site_dir, "block9")
     assert cells == {"block9_units.jpg", "block9_cells_2.jpg"}, "an entry loads one sprite of cells"
 
@@ -162,15 +172,18 @@ def test_the_article_gallery_and_decomposition_grid_link_to_atlas_entries(open_p
     grid = page.locator("#fig-eye_detector nm-decomposition-grid")
     target = grid.locator(".nm-panel .nm-note a.nm-atlas-link")
     assert target.get_attribute("href") == f"{BLOCK10}#unit-101"
-    page.wait_for_load_state("networkidle")  # leaving mid-load would abort the article's sprite requests
+    page.wait_for_load_state("load")
+    page.evaluate(SETTLE)  # leaving mid-load would abort the article's sprite requests
     target.click()
     page.wait_for_function(READY)
     assert dialog(page).locator("h2").text_content() == "block10:101"
     page.go_back()
 
-    page.locator("#fig-unit_gallery").scroll_into_view_if_needed()
-    page.wait_for_load_state("networkidle")
-    page.locator("nm-gallery li[data-id='efficientnet_lite0/block10/8'] .nm-atlas-link").click()
+    card = page.locator("nm-gallery li[data-id='efficientnet_lite0/block10/8']")
+    card.scroll_into_view_if_needed()
+    page.wait_for_function("el => el.hasAttribute('data-loaded')", arg=card.element_handle())
+    page.evaluate(SETTLE)
+    card.locator(".nm-atlas-link").click()
     page.wait_for_function(READY)
     assert dialog(page).locator("h2").text_content() == "block10:8"
 
