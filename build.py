@@ -3,11 +3,15 @@
   python build.py [--no-figures]         build _site/ (regenerating stale figures first)
   python build.py serve [--port N]       build, serve on 127.0.0.1 and live-reload on edits
   python build.py figures [NAME ...]     regenerate stale figures [--force] [--quick] [--list]
+                                         [--workers N | --ray ADDRESS] (an atlas's, on Ray)
   python build.py check                  validate the sources and the built site
 
 Every command takes --root DIR (the project, default: this repository), --out DIR (default:
 ROOT/_site) and --base-url URL (default: relative URLs, which work under any base path).
 Bad input prints one line naming the file and line (or the figure) and exits with status 2.
+
+An atlas figure (kind "atlas") takes tens of minutes: neither a build nor `figures` without
+names starts one; they list it, with its progress and the command that makes it.
 """
 
 import argparse
@@ -42,6 +46,22 @@ def port_number(text):
     return port
 
 
+def worker_count(text):
+    try:
+        workers = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number; give how many Ray tasks run at once, 1 or more") from None
+    if workers < 1:
+        raise argparse.ArgumentTypeError(f"{workers} is too few; give how many Ray tasks run at once, 1 or more")
+    return workers
+
+
+def ray_address(text):
+    if not text.strip():
+        raise argparse.ArgumentTypeError("is empty; give the Ray head's address, e.g. 10.0.0.5:6379")
+    return text
+
+
 def _terminate(signum, frame):
     raise Interrupted("SIGTERM")  # in the main thread, so cleanup runs as for Ctrl-C
 
@@ -68,6 +88,11 @@ def parse_args(argv):
     figures.add_argument("--force", action="store_true", help="regenerate even if fresh")
     figures.add_argument("--quick", action="store_true", help="few steps, small size: draft assets, stale for a full build")
     figures.add_argument("--list", action="store_true", help="list every figure with its status, inputs, duration and size")
+    ray = figures.add_mutually_exclusive_group()
+    ray.add_argument("--workers", type=worker_count, metavar="N",
+                     help="run a named atlas's work items on a local Ray instance, N tasks at a time")
+    ray.add_argument("--ray", metavar="ADDRESS", type=ray_address,
+                     help="run a named atlas's work items on an existing Ray cluster (default: Ray's RAY_ADDRESS, if set)")
     commands.add_parser("check", parents=[common], help="validate figures, citations, links and self-containment")
     args = parser.parse_args(argv)
     if args.command == "serve" and hasattr(args, "out"):
@@ -87,6 +112,12 @@ def run_build(project, regenerate):
     print(f"built {project.out / 'index.html'} in {time.monotonic() - started:.2f}s")
     for figure in report.outdated:
         print(f"  Figure {figure.number} ({figure.name}) is {figure.status}: run python build.py figures {figure.name}")
+    for atlas in report.outdated_atlases:
+        print(f"  {_atlas_note(atlas.name, atlas.status, atlas.progress)}")
+
+
+def _atlas_note(name, status, progress):
+    return f"Atlas {name} is {status} ({progress}): run python build.py figures {name} [--workers N | --ray ADDRESS]"
 
 
 def run_figures(project, args):
@@ -99,24 +130,40 @@ def run_figures(project, args):
     chosen = [figures[name] for name in args.names] if args.names else list(figures.values())
     if args.list:
         for figure in chosen:
-            print(_describe(figure, project, figure_cache))
+            print(_describe(figure, project, figure_cache, args.quick))
         durations = [m["duration_s"] for m in (f.manifest() or {} for f in chosen) if "duration_s" in m]
         unmeasured = len(chosen) - len(durations)
         print(f"regenerating these {len(chosen)} figures from scratch: {sum(durations) / 60:.1f} min "
               f"(sum of their last runs on this machine)" + (f"; {unmeasured} never made here" if unmeasured else ""))
         return
-    unavailable = figure_cache.refresh(chosen, project, quick=args.quick, force=args.force)
+    if args.workers is not None or args.ray is not None:
+        option = "--workers" if args.workers is not None else "--ray"
+        if not args.names:
+            raise BadInput(f"{option} runs an atlas on Ray: name the atlas, e.g. python build.py figures "
+                           f"{next((f.name for f in chosen if f.is_atlas), 'ATLAS_NAME')} {option} ...")
+        refusing = next((f for f in chosen if not figure_cache.takes_ray_options(f)), None)
+        if refusing is not None:
+            raise BadInput(f"{option} is for figures whose make() takes workers and ray_address (atlases); "
+                           f"figure {refusing.name!r} ({refusing.script.name}) does not: leave it out or drop {option}")
+    if not args.names:  # an atlas takes tens of minutes: only when named
+        for figure in (f for f in chosen if f.is_atlas):
+            state = figure_cache.status(figure, project.root, args.quick)
+            if state != "fresh":
+                print(_atlas_note(figure.name, state, figure_cache.atlas_progress(figure, args.quick)))
+        chosen = [f for f in chosen if not f.is_atlas]
+    unavailable = figure_cache.refresh(chosen, project, quick=args.quick, force=args.force,
+                                       workers=args.workers, ray_address=args.ray)
     if unavailable:
         print(f"not generated (weights unavailable): {', '.join(unavailable)}")
 
 
-def _describe(figure, project, figure_cache):
+def _describe(figure, project, figure_cache, quick):
     status = figure_cache.status(figure, project.root)
     manifest = figure.manifest() or {}
     spec = figure.spec
     made = (f"{manifest['duration_s']:.1f}s, {manifest['asset_bytes'] / 1e6:.2f} MB"
             if "duration_s" in manifest else "never made")
-    images = ", ".join(spec.images) or "no images"
+    images = figure_cache.atlas_progress(figure, quick) if figure.is_atlas else ", ".join(spec.images) or "no images"
     params = ", ".join(f"{k}={v}" for k, v in sorted(spec.params.items()))
     unverified = "; files unverified (no hashes in its manifest)" if status == "fresh" and "files" not in manifest else ""
     return f"{figure.name:24} {status:8} {made:24} {spec.kind}; {spec.model}; {images}; {params}{unverified}"

@@ -11,7 +11,7 @@ import jinja2
 from markupsafe import Markup, escape
 from pygments.formatters import HtmlFormatter
 
-from mechanics.site import figure_cache, frontmatter
+from mechanics.site import atlas_pages, figure_cache, frontmatter
 from mechanics.site.citations import Bibliography
 from mechanics.site.errors import FigureError, SourceError, display_path, read_source
 from mechanics.site.folders import MARKER, MARKER_TEXT, check_output
@@ -34,14 +34,20 @@ class FigureState:
 @dataclass(frozen=True)
 class BuildReport:
     figures: list  # FigureState of each embedded figure, in order
+    atlases: list  # atlas_pages.Atlas of each atlas figure
 
     @property
     def outdated(self):
         return [f for f in self.figures if f.status != "fresh"]
 
+    @property
+    def outdated_atlases(self):
+        return [a for a in self.atlases if a.status != "fresh"]
+
 
 def render_article(project, regenerate=True, live_reload=False):
-    """(index.html text, the embedded figures, their states); raises BadInput on any bad input."""
+    """(index.html text, the embedded figures, their states, the atlases); raises BadInput on
+    any bad input. Atlases are never computed here (see atlas_pages)."""
     path = project.index_md
     text = read_source(path, "the article")
     meta, body, body_line = frontmatter.split(text, path)
@@ -51,14 +57,19 @@ def render_article(project, regenerate=True, live_reload=False):
     page = render_body(body, path, body_line, bibliography,
                        {n: f.spec for n, f in figures.items()}, {n: f.script for n, f in figures.items()})
     embedded = [figures[name] for name in page.figures]
+    for figure in embedded:
+        if figure.is_atlas:
+            raise FigureError(figure.name, "is an atlas, which has pages of its own (atlas/index.html), not a "
+                              "diagram in the article; remove its @figure line and link to its pages instead")
     unavailable = figure_cache.refresh(embedded, project) if regenerate else {}
+    atlases = atlas_pages.collect(project, figures)
 
     env = _environment(project.templates_dir)
     states, body_html = [], page.body_html
     for number, figure in enumerate(embedded, start=1):
         state = _state(figure, number, project, unavailable)
         states.append(state)
-        body_html = body_html.replace(figure_slot(figure.name), _figure_html(env, project, figure, state, page))
+        body_html = body_html.replace(figure_slot(figure.name), _figure_html(env, project, figure, state, page, atlases))
     html = _render(env, "base.html", {
         "meta": meta,
         "date": f"{meta.date:%B} {meta.date.day}, {meta.date.year}",
@@ -71,16 +82,18 @@ def render_article(project, regenerate=True, live_reload=False):
         "static_url": project.url("static/"),
         "highlight_css": HIGHLIGHT_CSS,
         "live_reload_url": LIVE_RELOAD_PATH if live_reload else None,
+        "atlas_url": project.url(atlas_pages.INDEX) if atlases else None,
     })
-    return html, embedded, states
+    return html, embedded, states, atlases
 
 
 def build(project, regenerate=True, live_reload=False):
     """Build the site into a scratch directory, then swap it in as project.out."""
     check_output(project.out, project.root)
     sweep(project.out.parent, made_for=project.out.name)
-    html, embedded, states = render_article(project, regenerate, live_reload)
-    files = _site_files(project, embedded)
+    html, embedded, states, atlases = render_article(project, regenerate, live_reload)
+    files = _site_files(project, embedded + atlas_pages.site_figures(atlases))
+    env = _environment(project.templates_dir)
     # A preview (live reload) removes the old site in the background: it is no longer served.
     with scratch(project.out, remove_in_background=live_reload) as work:
         # A static host serves the site as another user: folders 0755, files with the default
@@ -90,6 +103,7 @@ def build(project, regenerate=True, live_reload=False):
         (staging / "index.html").write_text(html, encoding="utf-8")
         (staging / "static").mkdir(mode=0o755)
         (staging / "static" / HIGHLIGHT_CSS).write_text(highlight_css(), encoding="utf-8")
+        atlas_pages.write_pages(project, atlases, lambda name, context: _render(env, name, context), staging)
         copied = {}
         for rel, source in files.items():
             target = staging / rel
@@ -97,7 +111,7 @@ def build(project, regenerate=True, live_reload=False):
             copied[rel] = _copy(source, target, rel, project.out)
         swap_in(staging, project.out)
         _copies[project.out] = copied
-    return BuildReport(figures=states)
+    return BuildReport(figures=states, atlases=atlases)
 
 
 def _site_files(project, embedded):
@@ -175,7 +189,7 @@ def _state(figure, number, project, unavailable):
     return FigureState(figure.name, number, state)
 
 
-def _figure_html(env, project, figure, state, page):
+def _figure_html(env, project, figure, state, page, atlases):
     """<figure id="fig-NAME"> around the diagram partial (or a placeholder) and the caption."""
     caption = Markup(page.captions[figure.name])
     context = {"name": figure.name, "number": state.number, "stale": state.status != "fresh",
@@ -190,7 +204,8 @@ def _figure_html(env, project, figure, state, page):
         if not (project.templates_dir / template).is_file():
             raise SourceError(project.templates_dir / template, None,
                               f"no diagram template for kind {fig['kind']!r} (needed by figure {figure.name!r})")
-        body = _render(env, template, {**context, "fig": fig, "caption_html": caption})
+        links = atlas_pages.atlas_links(project, atlases, atlas_pages.units_shown(fig))
+        body = _render(env, template, {**context, "fig": fig, "caption_html": caption, "atlas_links": links})
     banner = ""
     if state.status in ("stale", "quick"):
         why = "was made with --quick (draft quality)" if state.status == "quick" else "is stale: its inputs changed since its assets were made"

@@ -2,10 +2,13 @@
 
 Sources: rendering the article (in memory) fails on an unknown figure or citation key.
 Site: every internal link and anchor of every HTML page resolves, and no script, style,
-image or font is loaded from outside _site/ (in HTML attributes and in CSS url(...)).
+image or font is loaded from outside _site/ (in HTML attributes and in CSS url(...)). The atlas
+entries a diagram may link to (its data-atlas, see atlas_pages.py) count as links: each
+`page#unit-<channel>` must resolve too.
 """
 
 import html.parser
+import json
 import re
 import urllib.parse
 from pathlib import Path
@@ -27,6 +30,7 @@ class _Page(html.parser.HTMLParser):
         self.ids = set()
         self.links = []  # (tag, attribute, url, line)
         self.styles = []  # (css text, line)
+        self.problems = []  # (line, message)
 
     def handle_starttag(self, tag, attrs):
         line = self.getpos()[0]
@@ -37,9 +41,20 @@ class _Page(html.parser.HTMLParser):
                 self.ids.add(value)
             elif name == "style":
                 self.styles.append((value, line))
+            elif name == "data-atlas":
+                self.links.extend((tag, name, url, line) for url in self._atlas_entries(value, line))
             elif (tag, name) in _LOADED or name in ("href", "xlink:href"):
                 urls = [u.split()[0] for u in value.split(",") if u.strip()] if name == "srcset" else [value]
                 self.links.extend((tag, name, url, line) for url in urls)
+
+    def _atlas_entries(self, value, line):
+        try:
+            links = json.loads(value)
+            return [f"{entry['page']}#unit-{channel}" for layers in links.values()
+                    for entry in layers.values() for channel in entry["channels"]]
+        except (ValueError, TypeError, KeyError, AttributeError):
+            self.problems.append((line, "data-atlas is not {model: {layer: {page, channels}}} JSON"))
+            return []
 
     def handle_data(self, data):
         if self.lasttag == "style":
@@ -71,6 +86,7 @@ def check_site(project):
             problem = _check_url(url, path, site, project.base_url, pages, loaded=(tag, attribute) in _LOADED)
             if problem:
                 problems.append(f"{where}:{line}: <{tag} {attribute}={url!r}> {problem}")
+        problems += [f"{where}:{line}: {message}" for line, message in page.problems]
         for css, line in page.styles:
             problems += [f"{where}:{line}: {p}" for p in _check_css(css, path, site, project.base_url)]
     for css_path in sorted(p for p in texts if p.suffix == ".css"):

@@ -9,11 +9,16 @@ figure stale, while a module it never imported (another figure's recipe, the atl
 no longer match their hashes, or whose manifest is unreadable, are 'corrupt' and regenerated like
 stale ones. Manifests written before hashes were recorded have no "files": their assets count
 as fresh, unverified, until the figure is next made.
+
+An atlas (kind "atlas", mechanics/atlas.py) is a figure like the others here, but a build only
+regenerates it when it is named (build.py figures NAME): its work items take tens of minutes and
+are cached one by one, so atlas_progress() can say how far it got.
 """
 
 import hashlib
 import importlib
 import importlib.util
+import inspect
 import json
 import os
 import subprocess
@@ -45,6 +50,11 @@ class Figure:
     @property
     def name(self):
         return self.spec.name
+
+    @property
+    def is_atlas(self):
+        """An atlas (kind "atlas") is made only when named: it takes tens of minutes, resumably."""
+        return self.spec.kind == "atlas"
 
     def manifest(self):
         """The manifest, or None if it is missing, unreadable or not of the documented shape."""
@@ -119,6 +129,16 @@ def discover(project):
             raise SourceError(script, None, f"FIGURE.name is {spec.name!r} but must equal the file name {script.stem!r}")
         figures[spec.name] = Figure(spec=spec, script=script, assets=project.figure_assets / spec.name)
     return figures
+
+
+def takes_ray_options(figure):
+    """Whether the figure's make() accepts workers= and ray_address= (an atlas's does)."""
+    make = getattr(load_script(figure.script), "make", None)
+    try:
+        parameters = inspect.signature(make).parameters
+    except (TypeError, ValueError):
+        return False
+    return all(name in parameters for name in ("workers", "ray_address"))
 
 
 def _source_hash(path):
@@ -248,9 +268,10 @@ def _validate(name, figure_dir):
     return contract.validate_figure(name, figure_dir)
 
 
-def regenerate(figure, project, quick):
+def regenerate(figure, project, quick, workers=None, ray_address=None):
     """Run the figure's make() in a child process and swap its assets in on success.
 
+    `workers` and `ray_address` go to make() (an atlas's: see takes_ray_options) when given.
     Returns None, or the message of WeightsUnavailable when the model cannot be had here.
     On any failure or interrupt the old assets stay as they were, and the child is stopped.
     """
@@ -264,6 +285,8 @@ def regenerate(figure, project, quick):
         command = [sys.executable, "-m", "mechanics.site.run_figure", str(figure.script), str(staging),
                    "--error-file", str(error_file), "--modules-file", str(modules_file),
                    "--parent-pid", str(os.getpid())] + (["--quick"] if quick else [])
+        command += (["--workers", str(workers)] if workers is not None else []) + (
+            ["--ray-address", ray_address] if ray_address else [])
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(
             [str(Path(mechanics.__file__).parent.parent)] + [p for p in [os.environ.get("PYTHONPATH")] if p])}
         started = time.monotonic()
@@ -271,7 +294,9 @@ def regenerate(figure, project, quick):
         child = subprocess.Popen(command, cwd=project.root, env=env)
         try:
             bar_format = "{desc}: {elapsed}{postfix}"
-            with tqdm(desc=f"figure {figure.name}" + (" (quick)" if quick else ""), bar_format=bar_format) as bar:
+            # An atlas shows its own bar, with an ETA over its work items; two bars would fight.
+            with tqdm(desc=f"figure {figure.name}" + (" (quick)" if quick else ""), bar_format=bar_format,
+                      disable=figure.is_atlas) as bar:
                 while True:
                     try:
                         returncode = child.wait(timeout=0.5)
@@ -328,6 +353,17 @@ def _record_unavailable(figure, key, message):
         swap_in(staging, figure.assets)
 
 
+def atlas_progress(figure, quick=False):
+    """How far an atlas figure's work has got, e.g. '120/1008 items done', without TensorFlow."""
+    from mechanics import atlas
+
+    try:
+        done, total = atlas.status(figure.spec, quick)
+    except BadInput as error:
+        raise FigureError(figure.name, str(error)) from None
+    return f"{done}/{total} items done" if total is not None else "no items planned yet"
+
+
 def unavailable_message(figure):
     return (figure.manifest() or {}).get("unavailable")
 
@@ -339,9 +375,10 @@ def _read_failure(error_file):
         return "the figure process died without a message"
 
 
-def refresh(figures, project, quick=False, force=False):
+def refresh(figures, project, quick=False, force=False, workers=None, ray_address=None):
     """Regenerate the stale, missing or corrupt figures among `figures`; {name: message} of
-    unavailable ones. Scratch folders of interrupted runs are removed first."""
+    unavailable ones. Scratch folders of interrupted runs are removed first. `workers` and
+    `ray_address` go to every one's make(): give them only for figures that take them."""
     sweep(project.figure_assets)
     unavailable, made = {}, []
     for figure in figures:
@@ -351,7 +388,7 @@ def refresh(figures, project, quick=False, force=False):
         elif force or state != "fresh":
             _check_cache()
             try:
-                message = regenerate(figure, project, quick)
+                message = regenerate(figure, project, quick, workers, ray_address)
             except KeyboardInterrupt:
                 raise Interrupted("Ctrl-C", _kept(figure, made)) from None
             except Interrupted as stop:

@@ -50,9 +50,10 @@ class Project:
     def figure_assets(self):
         return self.root / "assets" / "figures"
 
-    def url(self, path):
-        """The URL of a file under _site, as the page must reference it."""
-        return self.base_url + path
+    def url(self, path, depth=0):
+        """The URL of a file under _site, as a page `depth` folders below the site's top must
+        reference it (atlas/efficientnet_lite0/block9.html is at depth 2)."""
+        return (self.base_url or "../" * depth) + path
 
 
 def check_base_url(base_url):

@@ -1,8 +1,10 @@
 """Child process that runs one figure script's make(out_dir, quick).
 
 Run by the figure cache as `python -m mechanics.site.run_figure SCRIPT OUT_DIR --error-file F
---modules-file M --parent-pid PID`, so the engine's TensorFlow state never enters the build
-process. On success it writes to M the engine modules make() imported, with their source hashes;
+--modules-file M --parent-pid PID [--workers N] [--ray-address ADDRESS]`, so the engine's
+TensorFlow state never enters the build process. --workers and --ray-address are passed to
+make() as `workers=` and `ray_address=` (an atlas figure's; the figure cache checks that make()
+takes them). On success it writes to M the engine modules make() imported, with their source hashes;
 on failure it writes {"message": ...} to F and exits non-zero (3 for WeightsUnavailable). It dies with its
 parent, even when the parent is killed with SIGKILL (Linux parent-death signal).
 """
@@ -46,6 +48,8 @@ def main(argv=None):
     parser.add_argument("--modules-file", type=Path, required=True)
     parser.add_argument("--parent-pid", type=int, required=True)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--workers", type=int)
+    parser.add_argument("--ray-address")
     args = parser.parse_args(argv)
     die_with_parent(args.parent_pid)
     # TensorFlow's and absl's start-up lines (C++ logs, deprecation warnings) say nothing about
@@ -55,7 +59,8 @@ def main(argv=None):
     logging.getLogger("absl").setLevel(logging.ERROR)
     script = args.script.resolve()
     try:
-        load_script(script).make(args.out_dir, args.quick)
+        ray_options = {k: v for k, v in (("workers", args.workers), ("ray_address", args.ray_address)) if v is not None}
+        load_script(script).make(args.out_dir, args.quick, **ray_options)
     except KeyboardInterrupt:
         return 130
     except WeightsUnavailable as error:

@@ -3,7 +3,7 @@ any console error, failed request or request outside the site.
 
 The site is a temporary project: article/index.md embedding one figure of each kind (and a kind
 twice), contract-valid fixture figures (figure_fixtures.py) and the repository's own article/templates and article/static,
-built with the real build.py.
+built with the real build.py, plus an atlas (ATLAS), made as one is: by naming it.
 """
 
 import contextlib
@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 
 from figure_fixtures import PAGE_FIGURES, build_fixture_project
+
+ATLAS = "atlas_lite0"
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -42,11 +44,12 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session")
 def site_dir(tmp_path_factory):
     root = tmp_path_factory.mktemp("project")
-    build_fixture_project(root, REPO, PAGE_FIGURES)
+    build_fixture_project(root, REPO, PAGE_FIGURES, atlases=(ATLAS,))
     # The real build: runs each fixture make() in a child process, validates, embeds, copies.
-    result = subprocess.run([sys.executable, str(REPO / "build.py"), "--root", str(root)],
-                            capture_output=True, text=True, cwd=REPO, timeout=120)
-    assert result.returncode == 0, result.stderr
+    for command in (["figures", ATLAS], []):
+        result = subprocess.run([sys.executable, str(REPO / "build.py"), "--root", str(root), *command],
+                                capture_output=True, text=True, cwd=REPO, timeout=120)
+        assert result.returncode == 0, result.stderr
     assert "stale" not in result.stdout and "missing" not in result.stdout, result.stdout
     return root / "_site"
 

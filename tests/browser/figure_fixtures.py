@@ -260,6 +260,51 @@ def decomposition_comparison(figure_dir, name):
     return fig
 
 
+# The atlas fixture's layers: (layer, earlier layer, path, channels). block10 holds 101, the unit of
+# the decomposition fixtures; the gallery's Lite0 items at block9 and block10 with channels below
+# 40 have entries, block8's none. Top channels range over 0..47 of the earlier layer, so some
+# have entries (block9 has 0..39) and some do not.
+ATLAS_LAYERS = (("block9", "block8", "branch", tuple(range(40))),
+                ("block10", "block9", "branch", tuple(range(24)) + (101,)))
+ATLAS_CELLS_PER_SPRITE = 16  # units per cells sprite, as mechanics.atlas writes them
+
+
+def atlas_top_channels(channel, i):
+    """Three distinct earlier-layer channels of cell i of a unit, strongest first."""
+    base = (7 * channel + 3 * i) % 48
+    return [base, (base + 13) % 48, (base + 29) % 48]
+
+
+def atlas(figure_dir, name):
+    """An atlas as mechanics.atlas writes one: figure.json, a JSON file per layer, per-layer sprites."""
+    rng = np.random.default_rng(6)
+    sheet = SpriteSheet(figure_dir)
+    h = w = 5
+    layers = []
+    for layer, prev, path, channels in ATLAS_LAYERS:
+        units_sprite = sheet.add(f"{layer}_units", len(channels), 64, 16)
+        units = []
+        for start in range(0, len(channels), ATLAS_CELLS_PER_SPRITE):
+            chunk = channels[start:start + ATLAS_CELLS_PER_SPRITE]
+            cells_sprite = sheet.add(f"{layer}_cells_{start // ATLAS_CELLS_PER_SPRITE}", len(chunk) * h * w, 48, w)
+            for k, channel in enumerate(chunk):
+                cells = _cells(rng, cells_sprite, h, w)
+                for i, cell in enumerate(cells):
+                    cell["image"]["index"] = k * h * w + i
+                    cell["offset"] = [cell["row"] - h // 2, cell["col"] - w // 2]
+                    cell["top_channels"] = [{"channel": c, "weight": round(1.0 / (n + 1), 3), "image": None}
+                                            for n, c in enumerate(atlas_top_channels(channel, i))]
+                units.append({"channel": channel, "label": f"{layer}:{channel}", "value": round(3.5 + channel / 10, 2),
+                              "unit_image": _ref(units_sprite, start + k), "cells": cells})
+        (figure_dir / f"{layer}.json").write_text(json.dumps(
+            {"layer": layer, "prev_layer": prev, "path": path, "position": [4, 4],
+             "window": {"height": h, "width": w}, "units": units}))
+        layers.append({"layer": layer, "prev_layer": prev, "path": path, "file": f"{layer}.json", "units": len(units)})
+    fig = _common(name, "atlas", sheet, "EfficientNet-Lite0, an atlas of 65 neurons of block9, block10.")
+    fig["layers"] = layers
+    return fig
+
+
 BUILDERS = {
     "decomposition_grid": decomposition_grid,
     "attribution_explorer": attribution_explorer,
@@ -268,6 +313,7 @@ BUILDERS = {
     "gallery": gallery,
     "unit_ranking": unit_ranking,
     "decomposition_comparison": decomposition_comparison,
+    "atlas": atlas,
 }
 
 
@@ -318,15 +364,16 @@ def make(out_dir, quick):
 """
 
 
-def build_fixture_project(root, repo, figures=FIGURES, after_make=None):
+def build_fixture_project(root, repo, figures=FIGURES, after_make=None, atlases=()):
     """A project tree for build.py --root: an article embedding `figures` (name -> kind), their
-    figure scripts, and the repository's templates and static files.
+    figure scripts, and the repository's templates and static files. `atlases` names atlas figure
+    scripts (kind "atlas") to add: they have pages of their own, never an @figure line.
 
     after_make maps a figure name to one line of Python run at the end of its make(out_dir, quick),
     e.g. to break the assets it wrote.
     """
     (root / "figures_src").mkdir(parents=True)
-    for name, kind in figures.items():
+    for name, kind in {**figures, **{name: "atlas" for name in atlases}}.items():
         (root / "figures_src" / f"{name}.py").write_text(FIGURE_SCRIPT.format(
             name=name, kind=kind, title=f"A {kind.replace('_', ' ')}", caption=f"The {kind} fixture.",
             fixtures_dir=str(Path(__file__).resolve().parent), after=(after_make or {}).get(name, "")))

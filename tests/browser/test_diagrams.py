@@ -113,6 +113,8 @@ def test_keyboard_tabs_into_the_grid_and_arrows_move_the_detail(page):
     large = grid.locator(".nm-detail .nm-large")
     grid.get_by_role("button", name="inhibits").focus()
     page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "block10:101", "the target's link to its atlas entry"
+    page.keyboard.press("Tab")
     focused = page.evaluate("document.activeElement.getAttribute('aria-label')")
     assert focused.startswith("offset 0, 0"), "the grid is one tab stop, entered at the selected cell"
     assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") == "solid", "focus is visible"

@@ -1,13 +1,15 @@
 // <nm-decomposition-grid>: a unit's visualization beside the per-position visualizations
 // of its earlier-layer components, laid out as in the receptive window.
 // Data: figure.json (contract kind "decomposition_grid") in a child <script type="application/json">;
-// sprite files are relative to the element's data-asset-url.
+// sprite files are relative to the element's data-asset-url. With data-atlas (see sprites.js), the
+// target unit and the top channels link to their atlas entries. The atlas's layer pages show each
+// unit in one of these, with a single view and its positive part only: then those toggles are left out.
 
 // A classic script (see sprites.js); the partial loads it once per diagram, so later runs stop at once.
 (function () {
   "use strict";
   if (customElements.get("nm-decomposition-grid")) return;
-  const { el, fixed, gridKey, markReady, paintTile, readFigure, signed } = window.nmSprites;
+  const { atlasLinks, el, fixed, gridKey, markReady, paintTile, readFigure, signed } = window.nmSprites;
 
   const VIEW_ORDER = ["branch", "skip", "full"];
   const VIEW_LABELS = { branch: "branch", skip: "skip path", full: "full" };
@@ -20,6 +22,8 @@
       ({ dataScript: this.dataScript, fig: this.fig, assetUrl: this.assetUrl } = readFigure(this));
       this.views = VIEW_ORDER.filter((v) => v in this.fig.views);
       this.view = this.views.includes("branch") ? "branch" : this.views[0];
+      this.parts = Object.keys(PART_LABELS).filter((p) => p in this.fig.views[this.view]);
+      this.atlasEntry = atlasLinks(this);
       this.part = "positive";
       this.selected = this.centreIndex();
       this.render();
@@ -46,12 +50,17 @@
       if (this.views.length > 1) {
         controls.append(this.toggle("path", this.views, VIEW_LABELS, () => this.view, (v) => { this.view = v; }));
       }
-      controls.append(this.toggle("show", ["positive", "negative"], PART_LABELS, () => this.part, (p) => { this.part = p; }));
+      if (this.parts.length > 1) {
+        controls.append(this.toggle("show", this.parts, PART_LABELS, () => this.part, (p) => { this.part = p; }));
+      }
 
+      const entry = this.atlasEntry(fig.model, fig.target.layer, fig.target.channel);
       const unit = el("div", { class: "nm-panel" },
         el("span", { class: "nm-label", text: "target unit" }),
         el("span", { class: "nm-tile nm-unit", role: "img", "aria-label": `visualization of ${fig.target.label}` }),
-        el("p", { class: "nm-note", text: fig.target.label }));
+        el("p", { class: "nm-note" }, entry
+          ? el("a", { class: "nm-atlas-link", href: entry, title: "this unit in the atlas", text: fig.target.label })
+          : fig.target.label));
       paintTile(unit.querySelector(".nm-tile"), fig, this.assetUrl, fig.unit_image);
 
       this.grid = el("div", {
@@ -80,7 +89,7 @@
         el("span", { class: "nm-label", text: `${fig.prev_layer} by position` }), this.grid);
 
       this.detail = el("div", { class: "nm-panel nm-detail", "aria-live": "polite" });
-      this.append(controls, el("div", { class: "nm-row" }, unit, gridPanel, this.detail));
+      this.append(...(controls.childElementCount ? [controls] : []), el("div", { class: "nm-row" }, unit, gridPanel, this.detail));
       this.paintCells();
     }
 
@@ -142,9 +151,11 @@
         paintTile(thumb, this.fig, this.assetUrl, ch.image);
         const bar = el("span", { class: "nm-bar" });
         bar.style.width = `${(60 * Math.abs(ch.weight)) / top}%`;
+        const entry = this.atlasEntry(this.fig.model, this.fig.prev_layer, ch.channel);
         channels.append(el("li", {},
           thumb,
-          el("span", { class: "nm-value", text: `ch ${ch.channel}` }),
+          entry ? el("a", { class: "nm-value nm-atlas-link", href: entry, title: `${this.fig.prev_layer}:${ch.channel} in the atlas`,
+            text: `ch ${ch.channel}` }) : el("span", { class: "nm-value", text: `ch ${ch.channel}` }),
           el("span", { title: `weight ${fixed(ch.weight, 3)}` }, bar, el("span", { class: "nm-value", text: fixed(ch.weight, 3) }))));
       }
       this.detail.replaceChildren(

@@ -2,13 +2,14 @@
 // visualization and its window of components. Sprites are grouped (several items per file) and a
 // tile's sprite is only requested once its item scrolls near the view (IntersectionObserver).
 // Data: figure.json (contract kind "gallery") in a child <script type="application/json">;
-// sprite files are relative to the element's data-asset-url.
+// sprite files are relative to the element's data-asset-url. With data-atlas (see sprites.js), a
+// unit's label links to its entry in the atlas.
 
 // A classic script (see sprites.js); the partial loads it once per diagram, so later runs stop at once.
 (function () {
   "use strict";
   if (customElements.get("nm-gallery")) return;
-  const { el, markReady, readFigure, tileBackground } = window.nmSprites;
+  const { atlasLinks, el, markReady, readFigure, tileBackground } = window.nmSprites;
 
   // Places tile `ref` of a sprite as the element's background, but leaves the image URL in
   // data-src until the item is near the view.
@@ -27,6 +28,7 @@
       if (this.fig) return;
       // The data stays in the element, so the page's source of truth is inspectable.
       ({ dataScript: this.dataScript, fig: this.fig, assetUrl: this.assetUrl } = readFigure(this));
+      this.atlasEntry = atlasLinks(this);
       this.render();
       markReady(this);
     }
@@ -90,8 +92,12 @@
       }
       // Each card is a tab stop, so a keyboard reader reaches every unit; focusing one scrolls it
       // into the scroller's view, which loads its sprites.
+      const entry = this.atlasEntry(item.model, item.layer, item.channel);
+      const label = el("b", { text: item.label });
       return el("li", { "data-layer": item.layer, "data-model": item.model, "data-id": item.id, tabindex: "0" },
-        unit, mini, el("span", { class: "nm-caption" }, el("b", { text: item.label }), ` \u00b7 ${item.model_label}`));
+        unit, mini, el("span", { class: "nm-caption" },
+          entry ? el("a", { class: "nm-atlas-link", href: entry, title: `${item.label} in the atlas` }, label) : label,
+          ` \u00b7 ${item.model_label}`));
     }
 
     filter() {

@@ -12,6 +12,9 @@
 //   node nm-empty); node.dataset.tile records "sprite:index" for the tests.
 // - gridKey(key, index, height, width): where an arrow/Home/End key moves within a row-major grid
 //   (one tab stop per grid, roving tabindex).
+// - atlasLinks(element): a function (model, layer, channel) -> the URL of that unit's entry in the
+//   site's atlas, or null; read from the element's data-atlas, which the builder writes only for
+//   atlas layers that exist ({model: {layer: {page, channels}}}, mechanics/site/atlas_pages.py).
 // - el(tag, attrs, ...children): a small DOM builder; fixed(x) and signed(n) format numbers
 //   with a proper minus sign.
 //
@@ -86,10 +89,18 @@
     return nr >= 0 && nr < height && nc >= 0 && nc < width ? nr * width + nc : index;
   }
 
+  function atlasLinks(element) {
+    const links = element.dataset.atlas ? JSON.parse(element.dataset.atlas) : {};
+    return (model, layer, channel) => {
+      const entry = links[model]?.[layer];
+      return entry && entry.channels.includes(channel) ? `${entry.page}#unit-${channel}` : null;
+    };
+  }
+
   const fixed = (x, digits = 2) => x.toFixed(digits).replace("-", "\u2212");
   const signed = (n) => (n > 0 ? `+${n}` : n < 0 ? `\u2212${-n}` : "0");
 
   Object.defineProperty(window, "nmSprites", {
-    value: Object.freeze({ el, readFigure, markReady, tileBackground, paintTile, gridKey, fixed, signed }),
+    value: Object.freeze({ el, readFigure, atlasLinks, markReady, tileBackground, paintTile, gridKey, fixed, signed }),
   });
 })();

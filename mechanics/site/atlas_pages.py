@@ -1,0 +1,211 @@
+"""The atlas in the built site: atlas/index.html, and atlas/<model>/<layer>.html for each layer.
+
+An atlas figure (kind "atlas", mechanics/atlas.py) is not embedded in the article. Its assets
+are copied to assets/figures/<name>/ like any figure's, and each of its layers gets a page
+(templates atlas/layer.html, drawn by static/components/atlas.js): the layer's JSON file rides
+in the page, so it opens from file:// too, and its sprites load as they are needed.
+
+The builder also tells the article's diagrams which atlas entries exist (atlas_links), so a
+gallery item or a decomposition's unit links to its entry, `<page>#unit-<channel>`, only when
+there is one. A build never computes an atlas: one that is missing, stale or corrupt is
+listed (BuildReport.outdated_atlases) with the command that makes it, and a corrupt one is left out.
+
+A layer page carries about 1 MB of JSON, so `serve` keeps the parsed layer files and the
+rendered pages between rebuilds, until an atlas's files, its status, the atlas templates or
+the base URL change.
+"""
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from mechanics.site import figure_cache
+from mechanics.site.errors import FigureError
+
+INDEX = "atlas/index.html"
+
+
+@dataclass(frozen=True)
+class AtlasLayer:
+    figure: str
+    model: str
+    layer: str
+    prev_layer: str
+    path: str
+    file: str       # the layer's JSON file in the figure folder
+    page: str       # the page's path in the site
+    channels: tuple
+
+
+@dataclass(frozen=True)
+class Atlas:
+    figure: figure_cache.Figure
+    status: str     # figure_cache.status(); "corrupt" ones have no pages
+    progress: str   # figure_cache.atlas_progress() when not fresh, else ""
+    message: str    # why a corrupt atlas is left out
+    fig: dict       # the validated figure.json, or None when there is nothing to show
+    layers: tuple
+
+    @property
+    def name(self):
+        return self.figure.name
+
+
+def model_folder(model):
+    """The folder of a model's pages: its zoo name, or a model file's name without suffix."""
+    name = model if re.fullmatch(r"[A-Za-z0-9_.-]+", model) else Path(model).stem
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", name) or "model"
+
+
+def collect(project, figures):
+    """The project's atlases, in name order, with their layers as read from their assets."""
+    atlases, pages = [], {}
+    for figure in figures.values():
+        if not figure.is_atlas:
+            continue
+        state = figure_cache.status(figure, project.root)
+        progress = figure_cache.atlas_progress(figure) if state != "fresh" else ""
+        if state == "corrupt":
+            atlases.append(Atlas(figure, state, progress, figure_cache.corrupt_message(figure), None, ()))
+            continue
+        if not (figure.assets / "figure.json").is_file():
+            atlases.append(Atlas(figure, state, progress, "", None, ()))
+            continue
+        fig = figure_cache.validate(figure.name, figure.assets)
+        layers = []
+        for entry in fig["layers"]:
+            data = _layer_file(figure.assets / entry["file"])
+            page = f"atlas/{model_folder(fig['model'])}/{Path(entry['file']).stem}.html"
+            if page in pages:
+                raise FigureError(figure.name, f"layer {entry['layer']} of {fig['model']} is in atlas "
+                                  f"{pages[page]!r} too; keep each layer in one atlas")
+            pages[page] = figure.name
+            layers.append(AtlasLayer(figure.name, fig["model"], entry["layer"], entry["prev_layer"], entry["path"],
+                                     entry["file"], page, tuple(unit["channel"] for unit in data["units"])))
+        atlases.append(Atlas(figure, state, progress, "", fig, tuple(layers)))
+    return atlases
+
+
+def _layers(atlases):
+    return [layer for atlas in atlases for layer in atlas.layers]
+
+
+def atlas_links(project, atlases, wanted, depth=0):
+    """{model: {layer: {"page": URL, "channels": [...]}}} of the atlas layers among `wanted`
+    ((model, layer) pairs), as a page `depth` folders down links them; None if there are none.
+    A diagram links unit `channel` to `page#unit-<channel>` when the channel is listed."""
+    links = {}
+    for layer in _layers(atlases):
+        if (layer.model, layer.layer) in wanted:
+            links.setdefault(layer.model, {})[layer.layer] = {"page": project.url(layer.page, depth),
+                                                              "channels": list(layer.channels)}
+    return links or None
+
+
+def units_shown(fig):
+    """The (model, layer) pairs whose units a figure shows: its target's and earlier layer's,
+    or its items'."""
+    model = fig.get("model")
+    pairs = {(model, fig["target"]["layer"])} if isinstance(fig.get("target"), dict) else set()
+    if "prev_layer" in fig:
+        pairs.add((model, fig["prev_layer"]))
+    pairs |= {(item["model"], item["layer"]) for item in fig.get("items", [])}
+    return pairs
+
+
+def site_figures(atlases):
+    """The atlas figures whose assets the site carries."""
+    return [atlas.figure for atlas in atlases if atlas.fig is not None]
+
+
+_parsed = {}  # (path, size, mtime_ns) -> a parsed layer file; read it, never change it
+_rendered = {}  # project root -> (fingerprint of the inputs, {path in the site: page text})
+
+
+def _layer_file(path):
+    stat = path.stat()
+    key = (str(path), stat.st_size, stat.st_mtime_ns)
+    if key not in _parsed:
+        if len(_parsed) > 64:
+            _parsed.clear()
+        _parsed[key] = json.loads(path.read_text(encoding="utf-8"))
+    return _parsed[key]
+
+
+def _fingerprint(project, atlases):
+    """Everything the atlas pages are made from, but the template files' contents (their stat)."""
+    templates = sorted((project.templates_dir / "atlas").glob("*.html"))
+    return (project.base_url,
+            tuple((a.name, a.status, a.progress, a.message, a.figure.spec.title, a.figure.spec.caption,
+                   tuple(figure_cache.asset_files(a.figure.assets).items()) if a.fig else ()) for a in atlases),
+            tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in templates))
+
+
+def write_pages(project, atlases, render, staging):
+    """atlas/index.html and one page per layer into `staging`; `render(template, context)`."""
+    if not atlases:
+        return
+    fingerprint = _fingerprint(project, atlases)
+    if _rendered.get(project.root, (None,))[0] != fingerprint:
+        _rendered[project.root] = (fingerprint, _render_pages(project, atlases, render))
+    for path, text in _rendered[project.root][1].items():
+        _write(staging / path, text)
+
+
+def _render_pages(project, atlases, render):
+    pages = {}
+    common = {"static_url": project.url("static/", 2), "index_url": project.url(INDEX, 2),
+              "article_url": project.url("index.html", 2)}
+    for atlas in atlases:
+        for layer in atlas.layers:
+            context = _layer_context(project, atlases, atlas, layer)
+            pages[layer.page] = render("atlas/layer.html", {**common, **context})
+    index = render("atlas/index.html", {
+        "static_url": project.url("static/", 1), "article_url": project.url("index.html", 1),
+        "atlases": [{"name": a.name, "title": a.figure.spec.title, "caption": a.figure.spec.caption,
+                     "status": a.status, "progress": a.progress, "message": a.message,
+                     "model_label": a.fig["model_label"] if a.fig else a.figure.spec.model,
+                     "summary": a.fig["summary"] if a.fig else "",
+                     "layers": [{"layer": l.layer, "prev_layer": l.prev_layer, "path": l.path,
+                                 "units": len(l.channels), "url": project.url(l.page, 1)} for l in a.layers]}
+                    for a in atlases]})
+    pages[INDEX] = index
+    return pages
+
+
+def _write(path, text):
+    path.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def _layer_context(project, atlases, atlas, layer):
+    fig = atlas.fig
+    data = _layer_file(atlas.figure.assets / layer.file)
+    sprites = {ref["sprite"] for unit in data["units"] for ref in _images(unit)}
+    # The earlier layer's units, when this atlas has them: their tiles illustrate the top channels.
+    prev = next((l for l in atlas.layers if l.layer == layer.prev_layer), None)
+    prev_units = {}
+    if prev is not None:
+        prev_data = _layer_file(atlas.figure.assets / prev.file)
+        prev_units = {str(unit["channel"]): unit["unit_image"] for unit in prev_data["units"]}
+        sprites |= {ref["sprite"] for ref in prev_units.values()}
+    page_data = {**data, "model": fig["model"], "model_label": fig["model_label"],
+                 "sprites": {sid: fig["sprites"][sid] for sid in sorted(sprites)}, "prev_units": prev_units}
+    return {
+        "title": f"{fig['model_label']} {layer.layer}",
+        "atlas_title": atlas.figure.spec.title,
+        "name": atlas.name, "status": atlas.status,
+        "layer": layer, "units": data["units"], "window": data["window"], "position": data["position"],
+        "data": page_data,
+        "asset_url": project.url(f"assets/figures/{atlas.name}/", 2),
+        "units_sprite": fig["sprites"][data["units"][0]["unit_image"]["sprite"]]["file"],
+        "atlas_links": atlas_links(project, atlases, {(fig["model"], layer.prev_layer)}, 2),
+        "layers": [{"layer": l.layer, "url": project.url(l.page, 2), "current": l == layer} for l in atlas.layers],
+    }
+
+
+def _images(unit):
+    yield unit["unit_image"]
+    for cell in unit["cells"]:
+        yield cell["image"]
