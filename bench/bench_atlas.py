@@ -1,6 +1,6 @@
 """Benchmark: the EfficientNet-Lite0 atlas's work items, in-process and on a 2-worker local Ray.
 
-Runs a few neurons of the committed atlas (figures_src/atlas_efficientnet_lite0.py, its full
+Runs a few neurons of the committed atlas (figures_src/atlas_efficientnet_lite0_block10.py, its full
 render settings) in a scratch cache, and prints `name: value` lines:
 - seconds per "cells" item (one neuron's 25 components) and per "units" item (25 neurons' own
   renders), in-process, and from them neurons per minute (a neuron is one cells item and 1/25 of
@@ -36,7 +36,7 @@ from mechanics.storage import cache_dir  # noqa: E402
 
 def atlas_spec():
     import importlib.util
-    spec = importlib.util.spec_from_file_location("atlas_spec", ROOT / "figures_src" / "atlas_efficientnet_lite0.py")
+    spec = importlib.util.spec_from_file_location("atlas_spec", ROOT / "figures_src" / "atlas_efficientnet_lite0_block10.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.FIGURE
