@@ -245,3 +245,8 @@ def test_force_on_a_figure_whose_model_is_unavailable_keeps_the_committed_manife
         assert result.returncode == 0, result.stderr
         assert "not generated (weights unavailable): alpha, beta" in result.stdout
         assert snapshot(root / "assets") == before
+
+
+def test_figures_are_listed_with_numbers_in_names_in_numeric_order(tmp_path):
+    root = make_project(tmp_path / "p", figures=("layer10", "layer8", "layer9"))
+    assert list(figure_cache.discover(Project.at(root))) == ["layer8", "layer9", "layer10"]

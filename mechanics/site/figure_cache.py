@@ -21,6 +21,7 @@ import importlib.util
 import inspect
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -116,10 +117,15 @@ def load_script(path):
     return module
 
 
+def _natural(path):
+    """Sort key: numbers in a name compare as numbers (block8 before block10)."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", path.name)]
+
+
 def discover(project):
-    """Every figure script in figures_src/, by name."""
+    """Every figure script in figures_src/, by name (numbers in names in numeric order)."""
     figures = {}
-    for script in sorted(project.figures_src.glob("*.py")):
+    for script in sorted(project.figures_src.glob("*.py"), key=_natural):
         if script.name.startswith(("_", ".")):
             continue
         spec = getattr(load_script(script), "FIGURE", None)
