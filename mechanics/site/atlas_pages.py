@@ -105,11 +105,14 @@ def atlas_links(project, atlases, wanted, depth=0):
 
 def units_shown(fig):
     """The (model, layer) pairs whose units a figure shows: its target's and earlier layer's,
-    or its items'."""
-    model = fig.get("model")
-    pairs = {(model, fig["target"]["layer"])} if isinstance(fig.get("target"), dict) else set()
-    if "prev_layer" in fig:
-        pairs.add((model, fig["prev_layer"]))
+    its panels' (each of its own model), or its items'."""
+    pairs = set()
+    for shown in [fig, *fig.get("panels", [])]:
+        model = shown.get("model", fig.get("model"))
+        if isinstance(shown.get("target"), dict):
+            pairs.add((model, shown["target"]["layer"]))
+        if "prev_layer" in shown:
+            pairs.add((model, shown["prev_layer"]))
     pairs |= {(item["model"], item["layer"]) for item in fig.get("items", [])}
     return pairs
 

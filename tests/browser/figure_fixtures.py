@@ -246,11 +246,14 @@ def decomposition_comparison(figure_dir, name):
     sheet = _sheet(figure_dir, ("units", 2, 128, 2), CHANNELS)
     h = w = 5
     panels = []
-    for i, (model, label) in enumerate((("efficientnet_lite0", "EfficientNet-Lite0"), ("efficientnet_lite1", "EfficientNet-Lite1"))):
+    # Lite0's panel is block10:101, which the atlas fixture holds; Lite1's block14:4 it does not.
+    for i, (model, label, layer, channel, prev_layer) in enumerate((
+            ("efficientnet_lite0", "EfficientNet-Lite0", "block10", 101, "block9"),
+            ("efficientnet_lite1", "EfficientNet-Lite1", "block14", 4, "block13"))):
         cells = _cells(rng, sheet.add(f"cells_{i}", h * w, 64, w), h, w, "channels")
-        panels.append({"id": f"{model}/block14/{3 + i}", "model": model, "model_label": label,
-                       "target": {"layer": "block14", "channel": 3 + i, "position": [3, 3], "label": f"block14:{3 + i} at (3, 3)"},
-                       "prev_layer": "block13", "path": "branch", "unit_image": _ref("units", i),
+        panels.append({"id": f"{model}/{layer}/{channel}", "model": model, "model_label": label,
+                       "target": {"layer": layer, "channel": channel, "position": [3, 3], "label": f"{layer}:{channel} at (3, 3)"},
+                       "prev_layer": prev_layer, "path": "branch", "unit_image": _ref("units", i),
                        "window": {"height": h, "width": w}, "cells": cells,
                        "values": {"class_z": round(1.4 - 0.3 * i, 3), "wheel_bottom_minus_top": round(0.25 - 0.3 * i, 3)},
                        "cell_values": {"wheel": (np.arange(h)[:, None] * 0.1 + np.zeros((h, w)) - 0.2).round(3).tolist()}})

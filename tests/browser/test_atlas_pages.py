@@ -188,6 +188,25 @@ def test_the_article_gallery_and_decomposition_grid_link_to_atlas_entries(open_p
     assert dialog(page).locator("h2").text_content() == "block10:8"
 
 
+def test_the_comparison_figures_link_the_units_the_atlas_holds(open_page):
+    page, _ = open_page("index.html")
+    page.wait_for_function("document.querySelectorAll('.nm-diagram[data-ready]').length > 0")
+    panels = page.locator("nm-decomposition-comparison .nm-compare-panel")
+    lite0, lite1 = panels.nth(0), panels.nth(1)
+    assert lite0.locator(".nm-note a.nm-atlas-link").get_attribute("href") == f"{BLOCK10}#unit-101"
+    assert lite1.locator(".nm-atlas-link").count() == 0, "Lite1's block14 has no atlas"
+    assert lite1.locator(".nm-note").text_content() == "block14:4 at (3, 3) over block13 (branch)"
+
+    objectives = page.locator("nm-objective-comparison")
+    link = objectives.locator(":scope > .nm-note a.nm-atlas-link")
+    assert link.text_content() == "block10:101"
+    page.wait_for_load_state("load")
+    page.evaluate(SETTLE)
+    link.click()
+    page.wait_for_function(READY)
+    assert dialog(page).locator("h2").text_content() == "block10:101"
+
+
 def test_the_atlas_index_links_every_layer(open_page, artifacts):
     page, _ = open_page("atlas/index.html")
     rows = page.locator(".atlas-layers tbody tr")

@@ -2,18 +2,20 @@
 // visualization, its window of positive components and its named measures; hovering or focusing a
 // cell shows that component large with its top channels, norm and per-cell measures.
 // Data: figure.json (contract kind "decomposition_comparison") in a child <script type="application/json">;
-// sprite files are relative to the element's data-asset-url.
+// sprite files are relative to the element's data-asset-url. With data-atlas (see sprites.js), a
+// panel's unit links to its atlas entry.
 
 // A classic script (see sprites.js); the partial loads it once per diagram, so later runs stop at once.
 (function () {
   "use strict";
   if (customElements.get("nm-decomposition-comparison")) return;
-  const { el, fixed, gridKey, markReady, paintTile, readFigure, signed } = window.nmSprites;
+  const { atlasLinks, el, fixed, gridKey, markReady, paintTile, readFigure, signed } = window.nmSprites;
 
   class DecompositionComparison extends HTMLElement {
     connectedCallback() {
       if (this.fig) return;
       ({ dataScript: this.dataScript, fig: this.fig, assetUrl: this.assetUrl } = readFigure(this));
+      this.atlasEntry = atlasLinks(this);
       this.render();
       markReady(this);
     }
@@ -89,9 +91,15 @@
       show(centre);
       node.append(
         el("span", { class: "nm-label", text: panel.model_label }),
-        el("p", { class: "nm-note", text: `${panel.target.label} over ${panel.prev_layer} (${panel.path})` }),
+        el("p", { class: "nm-note" }, this.unitLabel(panel), ` over ${panel.prev_layer} (${panel.path})`),
         el("div", { class: "nm-row" }, unit, grid), measures, detail);
       return node;
+    }
+
+    unitLabel(panel) {
+      const entry = this.atlasEntry(panel.model, panel.target.layer, panel.target.channel);
+      return entry ? el("a", { class: "nm-atlas-link", href: entry, text: panel.target.label,
+        title: `${panel.model_label} ${panel.target.layer}:${panel.target.channel} in the atlas` }) : panel.target.label;
     }
   }
 

@@ -2,13 +2,14 @@
 // objective (neuron, channel) by direction (dot, cossim). Panels with a decomposition show its
 // window below; hovering or focusing a cell shows that position's visualization in the panel.
 // Data: figure.json (contract kind "objective_comparison") in a child <script type="application/json">;
-// sprite files are relative to the element's data-asset-url.
+// sprite files are relative to the element's data-asset-url. With data-atlas (see sprites.js), the
+// unit's label above the matrix links to its atlas entry.
 
 // A classic script (see sprites.js); the partial loads it once per diagram, so later runs stop at once.
 (function () {
   "use strict";
   if (customElements.get("nm-objective-comparison")) return;
-  const { el, gridKey, markReady, paintTile, readFigure, signed } = window.nmSprites;
+  const { atlasLinks, el, gridKey, markReady, paintTile, readFigure, signed } = window.nmSprites;
 
   const OBJECTIVE_LABELS = { neuron: "neuron objective", channel: "channel objective" };
   const DIRECTION_LABELS = { dot: "dot product", cossim: "cosine similarity" };
@@ -18,6 +19,7 @@
       if (this.fig) return;
       // The data stays in the element, so the page's source of truth is inspectable.
       ({ dataScript: this.dataScript, fig: this.fig, assetUrl: this.assetUrl } = readFigure(this));
+      this.atlasEntry = atlasLinks(this);
       this.render();
       markReady(this);
     }
@@ -37,7 +39,11 @@
           matrix.append(here.length ? el("div", { class: "nm-row" }, ...here.map((p) => this.panel(p))) : el("span"));
         }
       }
-      this.replaceChildren(this.dataScript, matrix);
+      const { target } = this.fig;
+      const entry = this.atlasEntry(this.fig.model, target.layer, target.channel);
+      const unit = el("p", { class: "nm-note" }, entry
+        ? el("a", { class: "nm-atlas-link", href: entry, title: "this unit in the atlas", text: target.label }) : target.label);
+      this.replaceChildren(this.dataScript, unit, matrix);
     }
 
     panel(panel) {
