@@ -173,3 +173,23 @@ def test_a_corrupt_atlas_is_left_out_of_the_site_and_listed(atlas_project):
     assert "its files differ from the hashes" in (site / "atlas" / "index.html").read_text()
     assert "data-atlas" not in (site / "index.html").read_text()
     assert run_build(atlas_project, "check", check=True).stdout.strip() == "check: ok"
+
+
+def test_the_atlas_index_has_one_section_per_model_holding_the_layers_and_notes_of_all_its_atlases(atlas_project):
+    for name, model in (("atlas_tiny_more", "efficientnet_lite0"), ("atlas_other", "efficientnet_lite1")):
+        (atlas_project / "figures_src" / f"{name}.py").write_text(
+            "from mechanics.figure_spec import FigureSpec\n"
+            f"FIGURE = FigureSpec(name={name!r}, kind='atlas', title='Atlas {name}', caption='One layer.',\n"
+            f"                    model={model!r}, params={{'layers': [['block12', 'block11', 'branch']]}})\n"
+            "def make(out_dir, quick, workers=None, ray_address=None):\n    raise SystemExit('never made here')\n")
+    run_build(atlas_project, "figures", "atlas_tiny", check=True)
+    run_build(atlas_project, check=True)
+    index = (atlas_project / "_site" / "atlas" / "index.html").read_text()
+    sections = index.split('<section class="atlas-entry"')[1:]
+    assert [s.split('"')[1] for s in sections] == ["efficientnet_lite0", "efficientnet_lite1"]
+    lite0, lite1 = sections
+    assert "<h2>EfficientNet-Lite0</h2>" in lite0 and "6 units in 2 layers" in lite0
+    assert lite0.count("<tr><td><a href=") == 2
+    assert "Atlas atlas_tiny_more is missing" in lite0 and "python build.py figures atlas_tiny_more" in lite0
+    assert "<h2>efficientnet_lite1</h2>" in lite1, "a model no atlas has made yet goes by its name"
+    assert "Atlas atlas_other is missing" in lite1 and "<table" not in lite1

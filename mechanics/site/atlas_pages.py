@@ -166,15 +166,26 @@ def _render_pages(project, atlases, render):
             pages[layer.page] = render("atlas/layer.html", {**common, **context})
     index = render("atlas/index.html", {
         "static_url": project.url("static/", 1), "article_url": project.url("index.html", 1),
-        "atlases": [{"name": a.name, "title": a.figure.spec.title, "caption": a.figure.spec.caption,
-                     "status": a.status, "progress": a.progress, "message": a.message,
-                     "model_label": a.fig["model_label"] if a.fig else a.figure.spec.model,
-                     "summary": a.fig["summary"] if a.fig else "",
-                     "layers": [{"layer": l.layer, "prev_layer": l.prev_layer, "path": l.path,
-                                 "units": len(l.channels), "url": project.url(l.page, 1)} for l in a.layers]}
-                    for a in atlases]})
+        "models": _models(project, atlases)})
     pages[INDEX] = index
     return pages
+
+
+def _models(project, atlases):
+    """The index's sections: one per model (by name, lite0 before lite1), with the layers of all its atlases."""
+    models = {}
+    for a in atlases:
+        model = models.setdefault(a.figure.spec.model, {"name": a.figure.spec.model, "label": None,
+                                                        "atlases": [], "layers": []})
+        if a.fig and not model["label"]:
+            model["label"] = a.fig["model_label"]
+        model["atlases"].append({"name": a.name, "title": a.figure.spec.title, "status": a.status,
+                                 "progress": a.progress, "message": a.message,
+                                 "summary": a.fig["summary"] if a.fig else ""})
+        model["layers"] += [{"layer": l.layer, "prev_layer": l.prev_layer, "path": l.path,
+                             "units": len(l.channels), "url": project.url(l.page, 1)} for l in a.layers]
+    return [{**model, "label": model["label"] or model["name"]}
+            for model in sorted(models.values(), key=lambda model: figure_cache.natural_key(model["name"]))]
 
 
 def _write(path, text):

@@ -117,15 +117,15 @@ def load_script(path):
     return module
 
 
-def _natural(path):
+def natural_key(name):
     """Sort key: numbers in a name compare as numbers (block8 before block10)."""
-    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", path.name)]
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
 
 
 def discover(project):
     """Every figure script in figures_src/, by name (numbers in names in numeric order)."""
     figures = {}
-    for script in sorted(project.figures_src.glob("*.py"), key=_natural):
+    for script in sorted(project.figures_src.glob("*.py"), key=lambda script: natural_key(script.name)):
         if script.name.startswith(("_", ".")):
             continue
         spec = getattr(load_script(script), "FIGURE", None)
