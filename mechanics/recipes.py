@@ -288,7 +288,7 @@ def gallery(out_dir, figure, quick):
                           "model_label": model.label, "layer": target.layer, "channel": target.channel,
                           "label": f"{target.layer}:{target.channel}", "unit_image": unit_ref,
                           "window": {"height": d.window.height, "width": d.window.width}, "cells": cells})
-    layers = sorted({item["layer"] for item in items})
+    layers = list(dict.fromkeys(item["layer"] for item in items))  # as declared: block8 before block10
     summary = (f"{model.label}, {len(items)} neurons of {', '.join(layers)}, each decomposed (expanded weights, positive "
                f"part) over the block before and rendered with the {settings.objective} direction objective for "
                f"{settings.steps} steps at {settings.size} px.")

@@ -31,3 +31,13 @@ def test_attribution_explorer_reports_completeness_per_target_and_method(tmp_pat
     assert abs(ig["ratio"] - 1) < 0.05
     assert data["targets"][0]["label"] == "espresso (logit 967)"
     assert json.loads((tmp_path / "figure.json").read_text())["photo"]["width"] == 128
+
+
+def test_gallery_summary_names_its_layers_in_the_order_declared(tmp_path):
+    spec = FigureSpec("gal", "gallery", "t", "c", "efficientnet_lite0",
+                      dict(units=[["block8", "block7", "full", [3]], ["block10", "block9", "branch", [101]]],
+                           input_size=128, size=64, steps=96))
+    recipes.gallery(tmp_path, spec, quick=True)
+    data = validate_figure("gal", tmp_path)
+    assert [item["label"] for item in data["items"]] == ["block8:3", "block10:101"]
+    assert "2 neurons of block8, block10," in data["summary"]
