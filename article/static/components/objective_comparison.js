@@ -41,7 +41,7 @@
       }
       const { target } = this.fig;
       const entry = this.atlasEntry(this.fig.model, target.layer, target.channel);
-      const unit = el("p", { class: "nm-note" }, entry
+      const unit = el("p", { class: "nm-note" }, "target unit ", entry
         ? el("a", { class: "nm-atlas-link", href: entry, title: "this unit in the atlas", text: target.label }) : target.label);
       this.replaceChildren(this.dataScript, unit, matrix);
     }
