@@ -193,3 +193,30 @@ def test_the_atlas_index_has_one_section_per_model_holding_the_layers_and_notes_
     assert "Atlas atlas_tiny_more is missing" in lite0 and "python build.py figures atlas_tiny_more" in lite0
     assert "<h2>efficientnet_lite1</h2>" in lite1, "a model no atlas has made yet goes by its name"
     assert "Atlas atlas_other is missing" in lite1 and "<table" not in lite1
+
+
+def test_a_layer_page_links_every_layer_of_its_model_across_atlases_and_the_other_models_layers(atlas_project, tmp_path):
+    calls_file = str(tmp_path / "calls.jsonl")
+    lite0_more = ATLAS_SCRIPT.format(calls=calls_file).replace("atlas_tiny", "atlas_tiny_more").replace(
+        'LAYERS = (("block9", "block8", "full", [0, 1, 2]), ("block10", "block9", "branch", [0, 1, 101]))',
+        'LAYERS = (("block11", "block10", "branch", [0, 1]),)')
+    lite1 = ATLAS_SCRIPT.format(calls=calls_file).replace("atlas_tiny", "atlas_lite1").replace(
+        "efficientnet_lite0", "efficientnet_lite1").replace("EfficientNet-Lite0", "EfficientNet-Lite1")
+    for name, script in (("atlas_tiny_more", lite0_more), ("atlas_lite1", lite1)):
+        (atlas_project / "figures_src" / f"{name}.py").write_text(script)
+    run_build(atlas_project, "figures", "atlas_tiny", "atlas_tiny_more", "atlas_lite1", check=True)
+    run_build(atlas_project, check=True)
+    site = atlas_project / "_site"
+
+    block9 = (site / "atlas" / "efficientnet_lite0" / "block9.html").read_text()
+    own, _, others = block9.partition('class="atlas-layer-nav atlas-other-models"')
+    own = own[own.index('class="atlas-layer-nav"'):]
+    assert '<b aria-current="page">block9</b>' in own
+    assert '<a href="../../atlas/efficientnet_lite0/block10.html">block10</a>' in own
+    assert '<a href="../../atlas/efficientnet_lite0/block11.html">block11</a>' in own, "a layer another atlas of the model holds"
+    others = others[:others.index("</nav>")]
+    assert "EfficientNet-Lite1" in others and '<a href="../../atlas/efficientnet_lite1/block9.html">block9</a>' in others
+    assert "efficientnet_lite0" not in others
+    lite1_page = (site / "atlas" / "efficientnet_lite1" / "block10.html").read_text()
+    assert '<a href="../../atlas/efficientnet_lite0/block11.html">block11</a>' in lite1_page
+    assert run_build(atlas_project, "check").stdout.strip() == "check: ok"

@@ -160,19 +160,21 @@ def _render_pages(project, atlases, render):
     pages = {}
     common = {"static_url": project.url("static/", 2), "index_url": project.url(INDEX, 2),
               "article_url": project.url("index.html", 2)}
+    models = _models(project, atlases, depth=2)
     for atlas in atlases:
         for layer in atlas.layers:
-            context = _layer_context(project, atlases, atlas, layer)
+            context = _layer_context(project, atlases, atlas, layer, models)
             pages[layer.page] = render("atlas/layer.html", {**common, **context})
     index = render("atlas/index.html", {
         "static_url": project.url("static/", 1), "article_url": project.url("index.html", 1),
-        "models": _models(project, atlases)})
+        "models": _models(project, atlases, depth=1)})
     pages[INDEX] = index
     return pages
 
 
-def _models(project, atlases):
-    """The index's sections: one per model (by name, lite0 before lite1), with the layers of all its atlases."""
+def _models(project, atlases, depth):
+    """One entry per model (by name, lite0 before lite1), with the layers of all its atlases, linked
+    from a page `depth` folders down: the index's sections, and a layer page's navigation."""
     models = {}
     for a in atlases:
         model = models.setdefault(a.figure.spec.model, {"name": a.figure.spec.model, "label": None,
@@ -183,7 +185,8 @@ def _models(project, atlases):
                                  "progress": a.progress, "message": a.message,
                                  "summary": a.fig["summary"] if a.fig else ""})
         model["layers"] += [{"layer": l.layer, "prev_layer": l.prev_layer, "path": l.path,
-                             "units": len(l.channels), "url": project.url(l.page, 1)} for l in a.layers]
+                             "units": len(l.channels), "url": project.url(l.page, depth), "page": l.page}
+                            for l in a.layers]
     return [{**model, "label": model["label"] or model["name"]}
             for model in sorted(models.values(), key=lambda model: figure_cache.natural_key(model["name"]))]
 
@@ -193,7 +196,7 @@ def _write(path, text):
     path.write_text(text, encoding="utf-8")
 
 
-def _layer_context(project, atlases, atlas, layer):
+def _layer_context(project, atlases, atlas, layer, models):
     fig = atlas.fig
     data = _layer_file(atlas.figure.assets / layer.file)
     sprites = {ref["sprite"] for unit in data["units"] for ref in _images(unit)}
@@ -215,7 +218,9 @@ def _layer_context(project, atlases, atlas, layer):
         "asset_url": project.url(f"assets/figures/{atlas.name}/", 2),
         "units_sprite": fig["sprites"][data["units"][0]["unit_image"]["sprite"]]["file"],
         "atlas_links": atlas_links(project, atlases, {(fig["model"], layer.prev_layer)}, 2),
-        "layers": [{"layer": l.layer, "url": project.url(l.page, 2), "current": l == layer} for l in atlas.layers],
+        # Every layer of this model, whichever atlas holds it, then the other models' layers.
+        "layers": [{**l, "current": l["page"] == layer.page} for m in models if m["name"] == fig["model"] for l in m["layers"]],
+        "other_models": [m for m in models if m["name"] != fig["model"] and m["layers"]],
     }
 
 
