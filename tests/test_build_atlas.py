@@ -195,7 +195,9 @@ def test_the_atlas_index_has_one_section_per_model_holding_the_layers_and_notes_
     assert "Atlas atlas_other is missing" in lite1 and "<table" not in lite1
 
 
-def test_a_layer_page_links_every_layer_of_its_model_across_atlases_and_the_other_models_layers(atlas_project, tmp_path):
+def build_three_atlases(atlas_project, tmp_path):
+    """atlas_tiny (Lite0 block9, block10), atlas_tiny_more (Lite0 block11 over block10) and
+    atlas_lite1 (Lite1 block9, block10), made and built; returns the site."""
     calls_file = str(tmp_path / "calls.jsonl")
     lite0_more = ATLAS_SCRIPT.format(calls=calls_file).replace("atlas_tiny", "atlas_tiny_more").replace(
         'LAYERS = (("block9", "block8", "full", [0, 1, 2]), ("block10", "block9", "branch", [0, 1, 101]))',
@@ -206,7 +208,17 @@ def test_a_layer_page_links_every_layer_of_its_model_across_atlases_and_the_othe
         (atlas_project / "figures_src" / f"{name}.py").write_text(script)
     run_build(atlas_project, "figures", "atlas_tiny", "atlas_tiny_more", "atlas_lite1", check=True)
     run_build(atlas_project, check=True)
-    site = atlas_project / "_site"
+    return atlas_project / "_site"
+
+
+def page_data(page):
+    text = page.read_text()
+    start = text.index('<script type="application/json">') + len('<script type="application/json">')
+    return json.loads(text[start:text.index("</script>", start)])
+
+
+def test_a_layer_page_links_every_layer_of_its_model_across_atlases_and_the_other_models_layers(atlas_project, tmp_path):
+    site = build_three_atlases(atlas_project, tmp_path)
 
     block9 = (site / "atlas" / "efficientnet_lite0" / "block9.html").read_text()
     own, _, others = block9.partition('class="atlas-layer-nav atlas-other-models"')
@@ -220,3 +232,15 @@ def test_a_layer_page_links_every_layer_of_its_model_across_atlases_and_the_othe
     lite1_page = (site / "atlas" / "efficientnet_lite1" / "block10.html").read_text()
     assert '<a href="../../atlas/efficientnet_lite0/block11.html">block11</a>' in lite1_page
     assert run_build(atlas_project, "check").stdout.strip() == "check: ok"
+
+
+def test_a_layer_page_shows_the_earlier_layers_tiles_from_another_atlas_of_its_model(atlas_project, tmp_path):
+    site = build_three_atlases(atlas_project, tmp_path)
+    block11 = page_data(site / "atlas" / "efficientnet_lite0" / "block11.html")
+    assert block11["prev_units"]["101"] == {"sprite": "../atlas_tiny/block10_units", "index": 2}
+    sprite = block11["sprites"]["../atlas_tiny/block10_units"]
+    assert sprite["file"] == "../atlas_tiny/block10_units.jpg"
+    assert (site / "assets" / "figures" / "atlas_tiny_more" / sprite["file"]).is_file()
+    # Within one atlas the sprite keeps its own name; another model's layers are never used.
+    assert page_data(site / "atlas" / "efficientnet_lite0" / "block10.html")["prev_units"]["2"]["sprite"] == "block9_units"
+    assert page_data(site / "atlas" / "efficientnet_lite1" / "block9.html")["prev_units"] == {}

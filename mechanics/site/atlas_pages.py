@@ -200,15 +200,21 @@ def _layer_context(project, atlases, atlas, layer, models):
     fig = atlas.fig
     data = _layer_file(atlas.figure.assets / layer.file)
     sprites = {ref["sprite"] for unit in data["units"] for ref in _images(unit)}
-    # The earlier layer's units, when this atlas has them: their tiles illustrate the top channels.
-    prev = next((l for l in atlas.layers if l.layer == layer.prev_layer), None)
+    page_sprites = {sid: fig["sprites"][sid] for sid in sorted(sprites)}
+    # The earlier layer's units, when any atlas of this model has them: their tiles illustrate the
+    # top channels. Another atlas's sprites are named by its folder, next to this one's.
+    prev_atlas, prev = next(((a, l) for a in atlases if a.fig and a.fig["model"] == fig["model"]
+                             for l in a.layers if l.layer == layer.prev_layer), (None, None))
     prev_units = {}
     if prev is not None:
-        prev_data = _layer_file(atlas.figure.assets / prev.file)
-        prev_units = {str(unit["channel"]): unit["unit_image"] for unit in prev_data["units"]}
-        sprites |= {ref["sprite"] for ref in prev_units.values()}
+        prefix = "" if prev_atlas is atlas else f"../{prev_atlas.name}/"
+        for unit in _layer_file(prev_atlas.figure.assets / prev.file)["units"]:
+            sid = prefix + unit["unit_image"]["sprite"]
+            prev_units[str(unit["channel"])] = {**unit["unit_image"], "sprite": sid}
+            sprite = prev_atlas.fig["sprites"][unit["unit_image"]["sprite"]]
+            page_sprites[sid] = {**sprite, "file": prefix + sprite["file"]}
     page_data = {**data, "model": fig["model"], "model_label": fig["model_label"],
-                 "sprites": {sid: fig["sprites"][sid] for sid in sorted(sprites)}, "prev_units": prev_units}
+                 "sprites": page_sprites, "prev_units": prev_units}
     return {
         "title": f"{fig['model_label']} {layer.layer}",
         "atlas_title": atlas.figure.spec.title,

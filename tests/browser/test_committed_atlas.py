@@ -15,14 +15,18 @@ READY = "document.querySelector('nm-atlas-layer[data-ready]') !== null"
 
 
 def committed_layers():
-    """(page path, layer, unit count) of every layer of the committed atlases."""
-    layers = []
+    """(page path, layer, unit count, the earlier layer's units sprite when the atlas has that
+    layer, else None) of every layer of the committed atlases."""
+    layers, units_sprites = [], {}
     for manifest in sorted((REPO / "assets" / "figures").glob("atlas_*/figure.json")):
         figure = json.loads(manifest.read_text())
         for layer in figure["layers"]:
-            units = len(json.loads((manifest.parent / layer["file"]).read_text())["units"])
-            layers.append((f"atlas/{figure['model']}/{layer['layer']}.html", layer["layer"], units))
-    return layers
+            units = json.loads((manifest.parent / layer["file"]).read_text())["units"]
+            sprite = figure["sprites"][units[0]["unit_image"]["sprite"]]["file"]
+            units_sprites[(figure["model"], layer["layer"])] = f"{manifest.parent.name}/{sprite}"
+            layers.append((figure["model"], layer["layer"], layer["prev_layer"], len(units)))
+    return [(f"atlas/{model}/{layer}.html", layer, count, units_sprites.get((model, prev)))
+            for model, layer, prev, count in layers]
 
 
 LAYERS = committed_layers()
@@ -45,17 +49,17 @@ def committed_urls(committed_site):
 
 def test_every_committed_atlas_has_its_layers_and_a_page_each(committed_site):
     assert len(LAYERS) >= 5, "Lite0 blocks 8-10 and one layer each of Lite1 and Lite2"
-    assert sum(units for _, _, units in LAYERS) >= 336 + 2 * 112
+    assert sum(units for _, _, units, _ in LAYERS) >= 336 + 2 * 112
     index = (committed_site / "atlas" / "index.html").read_text()
-    for path, _, _ in LAYERS:
+    for path, _, _, _ in LAYERS:
         assert (committed_site / path).is_file()
         assert path.removeprefix("atlas/") in index
 
 
 @pytest.mark.parametrize("opened", ["http", "file"])
-@pytest.mark.parametrize("path, layer, unit_count", LAYERS, ids=[path for path, _, _ in LAYERS])
+@pytest.mark.parametrize("path, layer, unit_count, prev_units_sprite", LAYERS, ids=[path for path, *_ in LAYERS])
 def test_a_committed_layer_page_loads_lazily_within_budget_and_opens_a_unit(
-        browser, committed_site, committed_urls, opened, path, layer, unit_count):
+        browser, committed_site, committed_urls, opened, path, layer, unit_count, prev_units_sprite):
     root = committed_urls[opened]
     problems = PageProblems(root + "index.html")
     context, page = _open(browser, problems, viewport={"width": 1100, "height": 900})
@@ -76,5 +80,11 @@ def test_a_committed_layer_page_loads_lazily_within_budget_and_opens_a_unit(
     page.wait_for_load_state("networkidle")
     cells = {url for url in problems.requested if f"/{layer}_cells_" in url}
     assert len(cells) == 1, "an entry loads one sprite of cells"
+    tiles = page.locator("dialog .nm-channels .nm-tile:not(.nm-empty)")
+    if prev_units_sprite:  # the top channels show the earlier layer's units, from whichever atlas holds it
+        assert tiles.count() > 0
+        assert [url for url in problems.requested if url.endswith("/assets/figures/" + prev_units_sprite)]
+    else:
+        assert tiles.count() == 0
     context.close()
     problems.assert_clean()

@@ -7,7 +7,8 @@
 // - markReady(element): the data-ready attribute and the "nm-diagram-ready" performance mark
 //   that a component sets once it is interactive (see mechanics/contract.py).
 // - tileBackground(fig, assetUrl, ref): the CSS background (image URL, size, position) that shows
-//   tile `ref` = {sprite, index} of one of fig.sprites, scaled to the element's size.
+//   tile `ref` = {sprite, index} of one of fig.sprites, scaled to the element's size. A sprite's
+//   file is a path relative to assetUrl (an atlas page reaches a sibling atlas's folder with "../").
 // - paintTile(node, fig, assetUrl, ref): applies that background (or, for a null ref, marks the
 //   node nm-empty); node.dataset.tile records "sprite:index" for the tests.
 // - gridKey(key, index, height, width): where an arrow/Home/End key moves within a row-major grid
@@ -52,7 +53,7 @@
     const col = ref.index % sprite.columns;
     const row = Math.floor(ref.index / sprite.columns);
     return {
-      image: `url("${assetUrl}${encodeURIComponent(sprite.file)}")`,
+      image: `url("${assetUrl}${sprite.file.split("/").map(encodeURIComponent).join("/")}")`,
       size: `${sprite.columns * 100}% ${rows * 100}%`,
       position: `${sprite.columns > 1 ? (100 * col) / (sprite.columns - 1) : 0}% ${rows > 1 ? (100 * row) / (rows - 1) : 0}%`,
       tile: `${ref.sprite}:${ref.index}`,
