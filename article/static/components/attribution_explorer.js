@@ -7,7 +7,7 @@
 (function () {
   "use strict";
   if (customElements.get("nm-attribution-explorer")) return;
-  const { el, fixed, markReady, paintTile, readFigure } = window.nmSprites;
+  const { Diagram, el, fixed, paintTile } = window.nmSprites;
 
   // Diverging colour map: inhibiting (negative) blue, 0 white, exciting (positive) orange.
   const NEGATIVE = [33, 102, 172];
@@ -18,17 +18,12 @@
     return end.map((v) => Math.round(255 + (v - 255) * a));
   }
 
-  class AttributionExplorer extends HTMLElement {
-    connectedCallback() {
-      if (this.fig) return;
-      // The data stays in the element, so the page's source of truth is inspectable.
-      ({ dataScript: this.dataScript, fig: this.fig, assetUrl: this.assetUrl } = readFigure(this));
+  class AttributionExplorer extends Diagram {
+    setup() {
       this.target = this.fig.targets[0].id;
       this.method = this.fig.methods[0].id;
       const { height: gh, width: gw } = this.fig.grid;
       this.selected = Math.floor(gh / 2) * gw + Math.floor(gw / 2);
-      this.render();
-      markReady(this);
     }
 
     result() {

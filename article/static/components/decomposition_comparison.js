@@ -9,17 +9,9 @@
 (function () {
   "use strict";
   if (customElements.get("nm-decomposition-comparison")) return;
-  const { atlasLinks, el, fixed, gridKey, markReady, paintTile, readFigure, signed } = window.nmSprites;
+  const { Diagram, el, fixed, gridKey, paintTile, signed } = window.nmSprites;
 
-  class DecompositionComparison extends HTMLElement {
-    connectedCallback() {
-      if (this.fig) return;
-      ({ dataScript: this.dataScript, fig: this.fig, assetUrl: this.assetUrl } = readFigure(this));
-      this.atlasEntry = atlasLinks(this);
-      this.render();
-      markReady(this);
-    }
-
+  class DecompositionComparison extends Diagram {
     render() {
       const { fig } = this;
       const legend = el("dl", { class: "nm-measure-legend" });

@@ -9,25 +9,19 @@
 (function () {
   "use strict";
   if (customElements.get("nm-decomposition-grid")) return;
-  const { atlasLinks, el, fixed, gridKey, markReady, paintTile, readFigure, signed } = window.nmSprites;
+  const { Diagram, el, fixed, gridKey, paintTile, signed } = window.nmSprites;
 
   const VIEW_ORDER = ["branch", "skip", "full"];
   const VIEW_LABELS = { branch: "branch", skip: "skip path", full: "full" };
   const PART_LABELS = { positive: "excites", negative: "inhibits" };
 
-  class DecompositionGrid extends HTMLElement {
-    connectedCallback() {
-      if (this.fig) return;
-      // The data stays in the element, so the page's source of truth is inspectable.
-      ({ dataScript: this.dataScript, fig: this.fig, assetUrl: this.assetUrl } = readFigure(this));
+  class DecompositionGrid extends Diagram {
+    setup() {
       this.views = VIEW_ORDER.filter((v) => v in this.fig.views);
       this.view = this.views.includes("branch") ? "branch" : this.views[0];
       this.parts = Object.keys(PART_LABELS).filter((p) => p in this.fig.views[this.view]);
-      this.atlasEntry = atlasLinks(this);
       this.part = "positive";
       this.selected = this.centreIndex();
-      this.render();
-      markReady(this);
     }
 
     centreIndex() {

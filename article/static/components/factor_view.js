@@ -7,7 +7,7 @@
 (function () {
   "use strict";
   if (customElements.get("nm-factor-view")) return;
-  const { el, markReady, paintTile, readFigure } = window.nmSprites;
+  const { Diagram, el, paintTile } = window.nmSprites;
 
   const rgba = (hex, alpha) =>
     `rgba(${parseInt(hex.slice(1, 3), 16)}, ${parseInt(hex.slice(3, 5), 16)}, ${parseInt(hex.slice(5, 7), 16)}, ${alpha.toFixed(3)})`;
@@ -26,14 +26,9 @@
     return map;
   }
 
-  class FactorView extends HTMLElement {
-    connectedCallback() {
-      if (this.fig) return;
-      // The data stays in the element, so the page's source of truth is inspectable.
-      ({ dataScript: this.dataScript, fig: this.fig, assetUrl: this.assetUrl } = readFigure(this));
+  class FactorView extends Diagram {
+    setup() {
       this.pinned = null; // the clicked factor, shown when the pointer leaves the list
-      this.render();
-      markReady(this);
     }
 
     render() {

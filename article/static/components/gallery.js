@@ -9,7 +9,7 @@
 (function () {
   "use strict";
   if (customElements.get("nm-gallery")) return;
-  const { atlasLinks, el, markReady, readFigure, tileBackground } = window.nmSprites;
+  const { Diagram, el, tileBackground } = window.nmSprites;
 
   // Places tile `ref` of a sprite as the element's background, but leaves the image URL in
   // data-src until the item is near the view.
@@ -23,16 +23,7 @@
 
   const ALL = "";
 
-  class Gallery extends HTMLElement {
-    connectedCallback() {
-      if (this.fig) return;
-      // The data stays in the element, so the page's source of truth is inspectable.
-      ({ dataScript: this.dataScript, fig: this.fig, assetUrl: this.assetUrl } = readFigure(this));
-      this.atlasEntry = atlasLinks(this);
-      this.render();
-      markReady(this);
-    }
-
+  class Gallery extends Diagram {
     disconnectedCallback() {
       this.observer?.disconnect();
     }

@@ -9,21 +9,12 @@
 (function () {
   "use strict";
   if (customElements.get("nm-objective-comparison")) return;
-  const { atlasLinks, el, gridKey, markReady, paintTile, readFigure, signed } = window.nmSprites;
+  const { Diagram, el, gridKey, paintTile, signed } = window.nmSprites;
 
   const OBJECTIVE_LABELS = { neuron: "neuron objective", channel: "channel objective" };
   const DIRECTION_LABELS = { dot: "dot product", cossim: "cosine similarity" };
 
-  class ObjectiveComparison extends HTMLElement {
-    connectedCallback() {
-      if (this.fig) return;
-      // The data stays in the element, so the page's source of truth is inspectable.
-      ({ dataScript: this.dataScript, fig: this.fig, assetUrl: this.assetUrl } = readFigure(this));
-      this.atlasEntry = atlasLinks(this);
-      this.render();
-      markReady(this);
-    }
-
+  class ObjectiveComparison extends Diagram {
     render() {
       const panels = this.fig.panels;
       const objectives = [...new Set(panels.map((p) => p.objective))];

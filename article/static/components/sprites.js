@@ -1,6 +1,6 @@
 // Helpers shared by the diagram components (decomposition_grid.js, attribution_explorer.js,
 // factor_view.js, objective_comparison.js, gallery.js), as one frozen namespace of pure
-// functions: window.nmSprites. No state lives in it.
+// functions and one base class: window.nmSprites. No state lives in it.
 //
 // - readFigure(element): the figure.json embedded in a component as a child
 //   <script type="application/json">, and the element's data-asset-url.
@@ -16,6 +16,7 @@
 // - atlasLinks(element): a function (model, layer, channel) -> the URL of that unit's entry in the
 //   site's atlas, or null; read from the element's data-atlas, which the builder writes only for
 //   atlas layers that exist ({model: {layer: {page, channels}}}, mechanics/site/atlas_pages.py).
+// - Diagram: the base class of the figure components (connection, data, atlas links, ready mark).
 // - el(tag, attrs, ...children): a small DOM builder; fixed(x) and signed(n) format numbers
 //   with a proper minus sign.
 //
@@ -98,10 +99,25 @@
     };
   }
 
+  // The base of the figure components: when connected, reads its figure (this.fig, this.dataScript,
+  // this.assetUrl) and atlas links (this.atlasEntry), lets the component set its own state
+  // (setup(), if it has one), renders it and marks it ready. The data stays in the element, so
+  // the page's source of truth is inspectable.
+  class Diagram extends HTMLElement {
+    connectedCallback() {
+      if (this.fig) return;
+      ({ dataScript: this.dataScript, fig: this.fig, assetUrl: this.assetUrl } = readFigure(this));
+      this.atlasEntry = atlasLinks(this);
+      this.setup?.();
+      this.render();
+      markReady(this);
+    }
+  }
+
   const fixed = (x, digits = 2) => x.toFixed(digits).replace("-", "\u2212");
   const signed = (n) => (n > 0 ? `+${n}` : n < 0 ? `\u2212${-n}` : "0");
 
   Object.defineProperty(window, "nmSprites", {
-    value: Object.freeze({ el, readFigure, atlasLinks, markReady, tileBackground, paintTile, gridKey, fixed, signed }),
+    value: Object.freeze({ Diagram, el, readFigure, atlasLinks, markReady, tileBackground, paintTile, gridKey, fixed, signed }),
   });
 })();

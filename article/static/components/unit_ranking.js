@@ -7,16 +7,9 @@
 (function () {
   "use strict";
   if (customElements.get("nm-unit-ranking")) return;
-  const { el, fixed, markReady, paintTile, readFigure } = window.nmSprites;
+  const { Diagram, el, fixed, paintTile } = window.nmSprites;
 
-  class UnitRanking extends HTMLElement {
-    connectedCallback() {
-      if (this.fig) return;
-      ({ dataScript: this.dataScript, fig: this.fig, assetUrl: this.assetUrl } = readFigure(this));
-      this.render();
-      markReady(this);
-    }
-
+  class UnitRanking extends Diagram {
     render() {
       const { fig } = this;
       const blocks = fig.models.map((block) => this.table(block));
