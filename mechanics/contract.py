@@ -63,6 +63,20 @@ Common top-level fields (every kind)
 - ``summary``: one plain-text sentence naming model, layer, unit, objective and
   steps; the builder may use it in captions and as the fallback image's alt text
 
+Facts (every kind but atlas; optional, so figures made before facts still validate)
+-------------------------------------------------------------------------------------
+- ``facts``: ``{name: FACT}``, the statistics a reader would quote, computed by the recipe
+  (``mechanics.facts``) and bound by name in the article (``{{ figure.name }}``). A name is
+  lower case: ``[a-z][a-z0-9_]*``. FACT is ``{"value", "kind", "digits"?, "unit"?, "what"?}``:
+
+  - ``kind``: one of ``mechanics.facts.KINDS``: ``number`` and ``signed`` (a number; signed
+    prints its ``+``), ``share`` (a fraction in [0, 1]) and ``percent`` (a fraction of any
+    sign or size), both printed as percents, ``count`` and ``index`` (integers; a count gets
+    thousands separators), ``text`` (a string)
+  - ``digits``: integer in 0..6, the decimals it prints with by default (after scaling to a
+    percent for share and percent); absent for text, 0 for integers
+  - ``unit``: str, printed after the value (e.g. ``"min"``); ``what``: str, what the fact is
+
 Shared shapes
 -------------
 - TARGET: ``{"layer": str, "channel": int >= 0, "position": [y, x] or null, "label": str}``;
@@ -204,6 +218,7 @@ from pathlib import Path
 from PIL import Image, UnidentifiedImageError
 
 from mechanics.errors import BadInput
+from mechanics.facts import KINDS as FACT_KINDS, NAME as FACT_NAME
 
 CONTRACT_VERSION = 1
 KINDS = ("decomposition_grid", "attribution_explorer", "factor_view", "objective_comparison", "gallery", "atlas",
@@ -654,7 +669,30 @@ class _Checker:
             self.string(self.field(fig, key, ""), key)
         self.obj(self.field(fig, "params", ""), "params")
         self.sprite_table(self.field(fig, "sprites", ""), "sprites")
+        if "facts" in fig:
+            self.facts(fig["facts"], "facts")
         getattr(self, kind)(fig)
+
+    def facts(self, value, path):
+        for name, item in self.obj(value, path).items():
+            p = _join(path, name)
+            if not FACT_NAME.match(name):
+                self.fail(p, "is not a fact name: lower-case letters, digits and _, starting with a letter")
+            kind = self.choice(self.field(item, "kind", p), f"{p}.kind", FACT_KINDS)
+            fact = self.field(item, "value", p)
+            if kind == "text":
+                self.string(fact, f"{p}.value")
+            elif kind in ("count", "index"):
+                self.integer(fact, f"{p}.value", minimum=0 if kind == "count" else None)
+            else:
+                self.number(fact, f"{p}.value", *((0, 1) if kind == "share" else ()))
+            if "digits" in item:
+                digits = self.integer(item["digits"], f"{p}.digits", minimum=0)
+                if digits > 6:
+                    self.fail(f"{p}.digits", f"is {digits}, expected at most 6")
+            for key in ("unit", "what"):
+                if key in item:
+                    self.string(item[key], f"{p}.{key}", nonempty=False)
 
 
 def _check_finite(checker, value, path):

@@ -375,3 +375,18 @@ def test_comparison_panel_needs_a_value_for_every_measure_and_a_known_path(compa
 def test_comparison_without_a_legend_is_rejected(comparison_dir):
     edit(comparison_dir, lambda f: f.update(measures=[]))
     rejects(comparison_dir, "measures", "expected at least 1")
+
+
+def test_facts_are_checked_by_kind_and_name(grid_dir):
+    validate_figure("eye_detector", grid_dir)      # the fixture's facts pass
+    edit(grid_dir, lambda f: f["facts"].update(centre_share={"value": 1.5, "kind": "share"}))
+    rejects(grid_dir, "facts.centre_share.value", "in [0, 1]")
+    edit(grid_dir, lambda f: f["facts"].update(centre_share={"value": 0.5, "kind": "fraction"}))
+    rejects(grid_dir, "facts.centre_share.kind", "'share'")
+    edit(grid_dir, lambda f: f["facts"].update(centre_share={"value": 0.5, "kind": "share"}, **{"Centre-norm": {"value": 1, "kind": "number"}}))
+    rejects(grid_dir, "facts.Centre-norm", "not a fact name")
+
+
+def test_a_count_fact_must_be_an_integer(grid_dir):
+    edit(grid_dir, lambda f: f["facts"].update(neurons={"value": 64.0, "kind": "count"}))
+    rejects(grid_dir, "facts.neurons.value", "integer")

@@ -84,6 +84,11 @@ def _common(name, kind, sprites, summary):
         "engine_version": "test", "input_hash": "0" * 16,
         "params": {"steps": 64, "size": 128, "seed": 0},
         "sprites": sprites.table, "summary": summary,
+        # Named facts, as every recipe writes them (mechanics.facts), for the article's {{ }} bindings.
+        "facts": {"centre_norm": {"value": 0.1247, "kind": "number", "digits": 2, "what": "a norm"},
+                  "centre_share": {"value": 0.163385, "kind": "share", "digits": 1},
+                  "gap": {"value": -6.325, "kind": "signed", "digits": 2},
+                  "neurons": {"value": 1808, "kind": "count", "digits": 0}},
     }
 
 
