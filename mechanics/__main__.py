@@ -230,6 +230,40 @@ def cmd_search(args):
         print(f"{channel}\t{a:.3f}\t{b:.3f}")
 
 
+def _examples_out(text):
+    if Path(text).suffix.lower() not in (".png", ".json"):
+        raise argparse.ArgumentTypeError(f"output {text}: give a .png (contact sheet) or .json (the examples' data)")
+    return _out_file(text)
+
+
+def cmd_examples(args):
+    """The images of a folder that most activate a unit, with the crop under its receptive field."""
+    import json
+    from mechanics import examples
+    from mechanics.assets import to_uint8
+    from mechanics.storage import write_atomic
+    from PIL import Image
+    layer, channel = args.unit.rsplit(":", 1)
+    files = examples.image_files(args.images)  # an empty folder fails before TensorFlow loads
+    model = _model(args.model)
+    model.check_channel(layer, int(channel))
+    ex = examples.top_examples(model, layer, int(channel), files, args.top, args.size, args.batch)
+    for path, reason in ex.skipped:
+        print(f"skipped: {reason}", file=sys.stderr)
+    print(f"# {model.label} {args.unit}: top {len(ex.examples)} of {ex.images} images "
+          f"({len(ex.skipped)} unreadable skipped; {ex.computed} run, {ex.cached} from the cache)")
+    print("rank\tactivation\tposition\twindow\tpath")
+    for rank, e in enumerate(ex.examples, 1):
+        print(f"{rank}\t{e.activation:.4f}\t{e.position[0]},{e.position[1]}\t"
+              f"{e.window[2]}x{e.window[3]}@{e.window[0]},{e.window[1]}\t{e.path}")
+    for out in args.out or ():
+        if out.lower().endswith(".png"):
+            Image.fromarray(ex.sheet()).save(out)
+        else:
+            write_atomic(out, json.dumps(ex.to_json(), indent=1).encode())
+        print(f"wrote {out}")
+
+
 def parser():
     p = _Parser(prog="python -m mechanics", description=__doc__,
                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -304,6 +338,19 @@ def parser():
                    help="class ids for --score classes, e.g. 479,817 (default: the 12 car classes)")
     s.add_argument("--top", type=_int_in(1, 100_000, "count"), default=10)
     s.set_defaults(run=cmd_search)
+
+    s = sub.add_parser("examples", help="the images of a folder that most activate a unit, with the crop "
+                                        "under its receptive field (activations cached per layer)")
+    s.add_argument("model", **model_arg)
+    s.add_argument("unit", type=_unit, help="LAYER:CHANNEL, e.g. block12:74")
+    s.add_argument("--images", required=True, help="a folder of JPEG/PNG images (searched recursively), "
+                                                  "or skimage: for scikit-image's photos")
+    s.add_argument("--top", type=_int_in(1, 10_000, "count"), default=9)
+    s.add_argument("--size", type=size, help="input size in px (default: the model's)")
+    s.add_argument("--batch", type=_int_in(1, 1024, "batch size"), default=16)
+    s.add_argument("--out", type=_examples_out, action="append",
+                   help="a .png contact sheet or a .json file; may be given twice")
+    s.set_defaults(run=cmd_examples)
     return p
 
 
