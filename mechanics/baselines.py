@@ -11,10 +11,11 @@ Three kinds, each a plain dict ready for `figure.json`:
 `baseline(name, value, layer=..., null=..., trivial=...)` puts them beside the value. For a layer's
 decompositions, `centre_decompositions` gives every channel's centre-neuron expanded weights in a few
 batched backward passes, so a per-channel decomposition statistic costs one graph, not one per channel.
+A recipe's one-liners:
 
-    stats = [baselines.off_centre_share(v) for v in baselines.centre_decompositions(model, "block12", "block11")]
-    baselines.baseline("off_centre_share", stats[74], layer=baselines.layer_rank(stats, 74),
-                       trivial=baselines.trivial(baselines.off_centre_share, (5, 5)))
+    baselines.window_baseline(model, "block12", "block11", 74)          # off-centre share, its layer, flat window
+    baselines.counterpart_baseline(acts_a, acts_b, 74)                  # best r, its layer, random pairs
+    baselines.baseline("class_score", s[74], layer=baselines.layer_rank(s, 74))   # any per-unit statistic
 """
 
 import numpy as np
@@ -165,3 +166,20 @@ def centre_decompositions(model, layer, earlier, input_size=None, chunk=16):
             g = sess.run(grads, {t_input: zeros, pick: onehot})[: len(ids)]
             out.extend(decompose._window_vectors(each, window) for each in g)
     return np.stack(out)
+
+
+def window_baseline(model, layer, earlier, channel, statistic=off_centre_share, input_size=None):
+    """A window statistic of one channel's centre-neuron decomposition (expanded weights, full path)
+    with its layer rank and its flat-window value."""
+    windows = centre_decompositions(model, layer, earlier, input_size)
+    values = [statistic(w) for w in windows]
+    return baseline(statistic.__name__, values[channel], layer=layer_rank(values, channel),
+                    trivial=trivial(statistic, windows.shape[1:3], windows.shape[-1]))
+
+
+def counterpart_baseline(acts_a, acts_b, channel, n=1000, seed=0):
+    """Channel `channel` of a's best correlation with any channel of b (its counterpart), ranked
+    among every channel of a's best, and against n random (a, b) channel pairs."""
+    best = best_match_correlations(acts_a, acts_b)
+    return baseline("counterpart_r", best[channel], layer=layer_rank(best, channel),
+                    null=null(best[channel], pair_correlations(acts_a, acts_b, n, seed), "random channel pairs", seed))
