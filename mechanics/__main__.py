@@ -264,6 +264,34 @@ def cmd_examples(args):
         print(f"wrote {out}")
 
 
+def cmd_occlusion(args):
+    """A unit's decomposition on an image against occlusion of each window position."""
+    import json
+    from mechanics import decompose, occlusion
+    from mechanics.storage import write_atomic
+    model = _model(args.model)
+    result = occlusion.check(model, decompose.Target.parse(args.unit, args.at), args.prev, args.image,
+                             args.mode, args.size, args.shuffles, args.seed)
+    data = result.to_json()
+    print(f"# {model.label} {result.target.label} over {args.prev} ({args.mode}): unit {result.unit_value:.4f}")
+    for name in ("predicted", "measured"):
+        print(f"{name}:")
+        for row in data[name]:
+            print("\t".join("-" if v is None else f"{v:.4f}" for v in row))
+
+    def fmt(value):
+        return "n/a (no spread)" if value is None else f"{value:.3f}"
+
+    print(f"pearson: {fmt(data['pearson'])}\nspearman: {fmt(data['spearman'])}\npositions: {data['n']}")
+    if data["null"]:
+        q = data["null"]["quantiles"]
+        print(f"null (shuffled positions, {data['null']['n']}): q05 {q['q05']:.3f} q50 {q['q50']:.3f} "
+              f"q95 {q['q95']:.3f}; exceeded by {data['null']['exceeded_by']:.3f}")
+    if args.out:
+        write_atomic(args.out, json.dumps(data, indent=1).encode())
+        print(f"wrote {args.out}")
+
+
 def parser():
     p = _Parser(prog="python -m mechanics", description=__doc__,
                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -351,6 +379,20 @@ def parser():
     s.add_argument("--out", type=_examples_out, action="append",
                    help="a .png contact sheet or a .json file; may be given twice")
     s.set_defaults(run=cmd_examples)
+
+    s = sub.add_parser("occlusion", help="check a unit's decomposition on an image: predicted against "
+                                         "measured (occluded) contribution of each window position")
+    s.add_argument("model", **model_arg)
+    s.add_argument("unit", type=_unit, help="LAYER:CHANNEL")
+    s.add_argument("--prev", type=_layer_name, required=True, help="the earlier layer, e.g. block9")
+    s.add_argument("--image", type=_image, required=True, help="image path, or skimage:NAME.png")
+    s.add_argument("--at", type=_position, help="neuron position Y,X (default: the centre)")
+    s.add_argument("--mode", choices=("expanded", "gradient"), default="expanded")
+    s.add_argument("--size", type=size, help="input size in px (default: the model's)")
+    s.add_argument("--shuffles", type=_int_in(1, 1_000_000, "shuffle count"), default=1000)
+    s.add_argument("--seed", type=_int_in(0, 2**31 - 1, "seed"), default=0)
+    s.add_argument("--out", type=_out_file, help="output .json")
+    s.set_defaults(run=cmd_occlusion)
     return p
 
 

@@ -91,7 +91,8 @@ class Scan:
 
     files: list                 # readable images, in folder order
     shas: list
-    reduced: np.ndarray         # (N, 3, C)
+    reduced: np.ndarray         # (N, 3, len(channels))
+    channels: list
     map_size: int
     skipped: list = field(default_factory=list)  # (path, reason)
     computed: int = 0           # images run through the model
@@ -135,15 +136,17 @@ class _Forward:
         self.session.close()
 
 
-def scan(model, layer, images, input_size=None, batch=16, progress=True):
-    """Reduce every image of a folder (or a list of files) at `layer`, from the cache where it can."""
+def scan(model, layer, images, input_size=None, batch=16, progress=True, channels=None):
+    """Reduce every image of a folder (or a list of files) at `layer`, from the cache where it can,
+    keeping `channels` (default: all; the cache always holds all, so another channel is free later)."""
     from tqdm import tqdm
     input_size = input_size or model.default_size
     model.layer(layer)
     map_size = model.spatial_size(layer, input_size)
     files = image_files(images) if isinstance(images, (str, Path)) else [Path(p) for p in images]
     cache = ActivationCache(model, layer, input_size)
-    result = Scan([], [], None, map_size)
+    channels = list(range(model.layer(layer).channels)) if channels is None else list(channels)
+    result = Scan([], [], None, channels, map_size)
     rows, forward = [], None
     with ThreadPoolExecutor(READERS) as pool, tqdm(total=len(files), unit="img", desc=f"{layer} @{input_size}px",
                                                    disable=not progress) as bar:
@@ -168,7 +171,7 @@ def scan(model, layer, images, input_size=None, batch=16, progress=True):
                 if hit is not None:
                     result.files.append(path)
                     result.shas.append(sha)
-                    rows.append(hit)
+                    rows.append(hit[:, channels])
             bar.update(len(chunk))
     if forward:
         forward.close()
@@ -253,17 +256,17 @@ def top_examples(model, layer, channel, images, top=9, input_size=None, batch=16
     model.check_channel(layer, channel)
     if top < 1:
         raise BadInput(f"top {top} is out of range: ask for at least 1 example")
-    found = scan(model, layer, images, input_size, batch, progress)
-    values = found.reduced[:, 0, channel]
+    found = scan(model, layer, images, input_size, batch, progress, channels=[channel])
+    values = found.reduced[:, 0, 0]
     order = np.argsort(-values, kind="stable")[:top]
     chosen = []
     for i in order:
-        flat = int(found.reduced[i, 1, channel])
+        flat = int(found.reduced[i, 1, 0])
         position = divmod(flat, found.map_size)
         window = model.window(layer, model.input_name, position, input_size)
         box = (window.top, window.left, window.height, window.width)
         crop = crop_window(load_image(found.files[i], input_size), box)
         chosen.append(Example(str(found.files[i]), found.shas[i], float(values[i]),
-                              float(found.reduced[i, 2, channel]), position, box, crop))
+                              float(found.reduced[i, 2, 0]), position, box, crop))
     return Examples(model.model_name, layer, channel, input_size, len(found.files), found.skipped,
                     found.computed, found.cached, chosen)

@@ -152,11 +152,11 @@ def test_cli_prints_the_ranking_and_writes_a_sheet_and_json(model_path, photos, 
     (["c2:7"], r"channel 7 is out of range for .* valid channels are 0\.\.2"),
     (["c9:0"], r"has no layer 'c9'"),
     (["c2:0", "--images", "EMPTY"], r"has no images: expected \.jpg"),
-    (["c2:0", "--out", "x.gif"], r"give a \.png \(contact sheet\) or \.json"),
+    (["c2:0", "--out", "OUT/x.gif"], r"give a \.png \(contact sheet\) or \.json"),
 ])
 def test_cli_bad_input_is_one_line_and_exit_2(model_path, photos, tmp_path, capsys, argv, message):
     (tmp_path / "EMPTY").mkdir()
-    argv = [a.replace("EMPTY", str(tmp_path / "EMPTY")) for a in argv]
+    argv = [a.replace("EMPTY", str(tmp_path / "EMPTY")).replace("OUT", str(tmp_path)) for a in argv]
     if "--images" not in argv:
         argv += ["--images", str(photos)]
     code, out, err = _run(capsys, "examples", model_path, *argv)
