@@ -4,6 +4,7 @@ the unit's receptive field at its strongest position.
     ex = examples.top_examples(model, "block12", 74, "path/to/photos", top=9)
     ex.to_json()                          # counts and, per example, path, activation, position, window
     writer.sprite("examples", ex.crops, 64)   # the crops, (K, h, w, 3) in [0, 1]
+    examples.layer_examples(model, "block12", "path/to/photos", top=9)   # {channel: Examples}, one pass
 
 The folder is read recursively (JPEG and PNG of any size, resized to the input size like every
 engine input), in batches with a progress bar. A layer's activations are reduced per image to each
@@ -248,25 +249,44 @@ def crop_window(pixels, window):
     return out
 
 
-def top_examples(model, layer, channel, images, top=9, input_size=None, batch=16, progress=True):
-    """The `top` images of a folder (or list of files) with the highest maximum of channel `channel`
-    of `layer`, each with the crop of its input under the unit's receptive field there."""
+def _ranked(model, layer, found, column, top, input_size):
+    """Examples of the channel in `found.reduced`'s column `column`, highest maximum first."""
     from mechanics.decompose import load_image
-    input_size = input_size or model.default_size
-    model.check_channel(layer, channel)
-    if top < 1:
-        raise BadInput(f"top {top} is out of range: ask for at least 1 example")
-    found = scan(model, layer, images, input_size, batch, progress, channels=[channel])
-    values = found.reduced[:, 0, 0]
-    order = np.argsort(-values, kind="stable")[:top]
+    values = found.reduced[:, 0, column]
     chosen = []
-    for i in order:
-        flat = int(found.reduced[i, 1, 0])
-        position = divmod(flat, found.map_size)
+    for i in np.argsort(-values, kind="stable")[:top]:
+        position = divmod(int(found.reduced[i, 1, column]), found.map_size)
         window = model.window(layer, model.input_name, position, input_size)
         box = (window.top, window.left, window.height, window.width)
         crop = crop_window(load_image(found.files[i], input_size), box)
         chosen.append(Example(str(found.files[i]), found.shas[i], float(values[i]),
-                              float(found.reduced[i, 2, 0]), position, box, crop))
-    return Examples(model.model_name, layer, channel, input_size, len(found.files), found.skipped,
+                              float(found.reduced[i, 2, column]), position, box, crop))
+    return Examples(model.model_name, layer, found.channels[column], input_size, len(found.files), found.skipped,
                     found.computed, found.cached, chosen)
+
+
+def _check_top(top):
+    if top < 1:
+        raise BadInput(f"top {top} is out of range: ask for at least 1 example")
+
+
+def top_examples(model, layer, channel, images, top=9, input_size=None, batch=16, progress=True):
+    """The `top` images of a folder (or list of files) with the highest maximum of channel `channel`
+    of `layer`, each with the crop of its input under the unit's receptive field there."""
+    input_size = input_size or model.default_size
+    model.check_channel(layer, channel)
+    _check_top(top)
+    found = scan(model, layer, images, input_size, batch, progress, channels=[channel])
+    return _ranked(model, layer, found, 0, top, input_size)
+
+
+def layer_examples(model, layer, images, top=9, channels=None, input_size=None, batch=16, progress=True):
+    """{channel: Examples} for `channels` of `layer` (default: all) from one pass over the folder,
+    e.g. for an atlas of the layer."""
+    input_size = input_size or model.default_size
+    for channel in channels or ():
+        model.check_channel(layer, channel)
+    _check_top(top)
+    found = scan(model, layer, images, input_size, batch, progress, channels)
+    return {channel: _ranked(model, layer, found, column, top, input_size)
+            for column, channel in enumerate(found.channels)}

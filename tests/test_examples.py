@@ -102,6 +102,18 @@ def test_a_second_unit_of_the_layer_runs_no_forward_pass(model_path, photos, mon
     assert max(e.activation for e in ex.examples) == pytest.approx(0, abs=1e-6)
 
 
+def test_a_whole_layer_in_one_pass_matches_unit_by_unit(model_path, photos):
+    model = load_model(model_path)
+    layer = examples.layer_examples(model, "c2", str(photos), top=4, progress=False)
+    assert sorted(layer) == [0, 1, 2] and layer[0].computed == 20
+    for channel in (0, 1):
+        one = examples.top_examples(model, "c2", channel, str(photos), top=4, progress=False)
+        assert [e.to_json() for e in one.examples] == [e.to_json() for e in layer[channel].examples]
+        assert one.channel == layer[channel].channel == channel
+    with pytest.raises(BadInput, match="top 0 is out of range"):
+        examples.layer_examples(model, "c2", str(photos), top=0)
+
+
 def test_the_cache_is_keyed_by_input_size(model_path, photos):
     model = load_model(model_path)
     examples.top_examples(model, "c2", 0, str(photos), top=1, progress=False)
