@@ -230,6 +230,68 @@ def cmd_search(args):
         print(f"{channel}\t{a:.3f}\t{b:.3f}")
 
 
+def _examples_out(text):
+    if Path(text).suffix.lower() not in (".png", ".json"):
+        raise argparse.ArgumentTypeError(f"output {text}: give a .png (contact sheet) or .json (the examples' data)")
+    return _out_file(text)
+
+
+def cmd_examples(args):
+    """The images of a folder that most activate a unit, with the crop under its receptive field."""
+    import json
+    from mechanics import examples
+    from mechanics.assets import to_uint8
+    from mechanics.storage import write_atomic
+    from PIL import Image
+    layer, channel = args.unit.rsplit(":", 1)
+    files = examples.image_files(args.images)  # an empty folder fails before TensorFlow loads
+    model = _model(args.model)
+    model.check_channel(layer, int(channel))
+    ex = examples.top_examples(model, layer, int(channel), files, args.top, args.size, args.batch)
+    for path, reason in ex.skipped:
+        print(f"skipped: {reason}", file=sys.stderr)
+    print(f"# {model.label} {args.unit}: top {len(ex.examples)} of {ex.images} images "
+          f"({len(ex.skipped)} unreadable skipped; {ex.computed} run, {ex.cached} from the cache)")
+    print("rank\tactivation\tposition\twindow\tpath")
+    for rank, e in enumerate(ex.examples, 1):
+        print(f"{rank}\t{e.activation:.4f}\t{e.position[0]},{e.position[1]}\t"
+              f"{e.window[2]}x{e.window[3]}@{e.window[0]},{e.window[1]}\t{e.path}")
+    for out in args.out or ():
+        if out.lower().endswith(".png"):
+            Image.fromarray(ex.sheet()).save(out)
+        else:
+            write_atomic(out, json.dumps(ex.to_json(), indent=1).encode())
+        print(f"wrote {out}")
+
+
+def cmd_occlusion(args):
+    """A unit's decomposition on an image against occlusion of each window position."""
+    import json
+    from mechanics import decompose, occlusion
+    from mechanics.storage import write_atomic
+    model = _model(args.model)
+    result = occlusion.check(model, decompose.Target.parse(args.unit, args.at), args.prev, args.image,
+                             args.mode, args.size, args.shuffles, args.seed)
+    data = result.to_json()
+    print(f"# {model.label} {result.target.label} over {args.prev} ({args.mode}): unit {result.unit_value:.4f}")
+    for name in ("predicted", "measured"):
+        print(f"{name}:")
+        for row in data[name]:
+            print("\t".join("-" if v is None else f"{v:.4f}" for v in row))
+
+    def fmt(value):
+        return "n/a (no spread)" if value is None else f"{value:.3f}"
+
+    print(f"pearson: {fmt(data['pearson'])}\nspearman: {fmt(data['spearman'])}\npositions: {data['n']}")
+    if data["null"]:
+        q = data["null"]["quantiles"]
+        print(f"null (shuffled positions, {data['null']['n']}): q05 {q['q05']:.3f} q50 {q['q50']:.3f} "
+              f"q95 {q['q95']:.3f}; exceeded by {data['null']['exceeded_by']:.3f}")
+    if args.out:
+        write_atomic(args.out, json.dumps(data, indent=1).encode())
+        print(f"wrote {args.out}")
+
+
 def parser():
     p = _Parser(prog="python -m mechanics", description=__doc__,
                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -304,6 +366,33 @@ def parser():
                    help="class ids for --score classes, e.g. 479,817 (default: the 12 car classes)")
     s.add_argument("--top", type=_int_in(1, 100_000, "count"), default=10)
     s.set_defaults(run=cmd_search)
+
+    s = sub.add_parser("examples", help="the images of a folder that most activate a unit, with the crop "
+                                        "under its receptive field (activations cached per layer)")
+    s.add_argument("model", **model_arg)
+    s.add_argument("unit", type=_unit, help="LAYER:CHANNEL, e.g. block12:74")
+    s.add_argument("--images", required=True, help="a folder of JPEG/PNG images (searched recursively), "
+                                                  "or skimage: for scikit-image's photos")
+    s.add_argument("--top", type=_int_in(1, 10_000, "count"), default=9)
+    s.add_argument("--size", type=size, help="input size in px (default: the model's)")
+    s.add_argument("--batch", type=_int_in(1, 1024, "batch size"), default=16)
+    s.add_argument("--out", type=_examples_out, action="append",
+                   help="a .png contact sheet or a .json file; may be given twice")
+    s.set_defaults(run=cmd_examples)
+
+    s = sub.add_parser("occlusion", help="check a unit's decomposition on an image: predicted against "
+                                         "measured (occluded) contribution of each window position")
+    s.add_argument("model", **model_arg)
+    s.add_argument("unit", type=_unit, help="LAYER:CHANNEL")
+    s.add_argument("--prev", type=_layer_name, required=True, help="the earlier layer, e.g. block9")
+    s.add_argument("--image", type=_image, required=True, help="image path, or skimage:NAME.png")
+    s.add_argument("--at", type=_position, help="neuron position Y,X (default: the centre)")
+    s.add_argument("--mode", choices=("expanded", "gradient"), default="expanded")
+    s.add_argument("--size", type=size, help="input size in px (default: the model's)")
+    s.add_argument("--shuffles", type=_int_in(1, 1_000_000, "shuffle count"), default=1000)
+    s.add_argument("--seed", type=_int_in(0, 2**31 - 1, "seed"), default=0)
+    s.add_argument("--out", type=_out_file, help="output .json")
+    s.set_defaults(run=cmd_occlusion)
     return p
 
 
