@@ -59,7 +59,8 @@ Common top-level fields (every kind)
 - ``model`` (e.g. ``"efficientnet_lite0"``), ``model_label`` (e.g. ``"EfficientNet-Lite0"``)
 - ``engine_version``: str; ``input_hash``: str
 - ``params``: object, free-form (steps, size, objective, seed, ...)
-- ``sprites``: object of sprites, as above, non-empty
+- ``sprites``: object of sprites, as above, non-empty (may be empty for ``trends``, which
+  draws only numbers)
 - ``summary``: one plain-text sentence naming model, layer, unit, objective and
   steps; the builder may use it in captions and as the fallback image's alt text
 
@@ -191,11 +192,32 @@ kind = "decomposition_comparison"
   "values": {measure id: float} for every measure, "cell_values": {cell measure id: h x w nested
   list of floats} for every cell measure}``.
 
+kind = "trends"
+---------------
+Per-unit measures of every unit of some atlas layers, against baselines (``mechanics.trends``).
+
+- ``measures``: the legend, as in unit_ranking (at least one).
+- ``strong_cells``: int >= 1; ``pooling_quantile``: float in (0, 1).
+- ``layers``: at least one, unique ``id``: ``{"id": str, "model": str, "model_label": str,
+  "layer": str, "prev_layer": str, "path": "full" | "branch" | "skip", "atlas": str (the atlas
+  figure it was read from), "label": str, "n": int >= 1, "summary": SUMMARY, "units": [UNIT, ...]}``
+  with exactly ``n`` units. UNIT is ``{"channel": int >= 0, "label": str, "dominant": int,
+  "assembles": bool, measure id: float for every measure}``. SUMMARY holds, per measure id,
+  ``{"quantiles": QUANTILES, ...}`` (QUANTILES: ``q01``, ``q05``, ``q25``, ``q50``, ``q75``,
+  ``q95``, ``q99``, non-decreasing, as ``mechanics.baselines.quantiles``), with ``trivial``
+  ``{"kind": str, "value": float}`` (the flat window) or ``null`` ``{"kind": str, "n": int,
+  "quantiles": QUANTILES, ...}`` and then ``threshold``, ``share_assembling`` and
+  ``null_share_assembling`` (floats in [0, 1]).
+- ``named``: ``[{"id", "model", "layer", "channel", "label", "assembles", "values": {measure id:
+  float}, "percentiles": {measure id: float in [0, 100]}}, ...]`` (may be empty): the units the
+  article names, with their percentile in their layer.
+
 How the diagrams read a figure
 ------------------------------
 The partial ``article/templates/diagrams/<kind>.html`` renders a custom element
 ``<nm-KIND>`` (``nm-decomposition-grid``, ``nm-attribution-explorer``, ``nm-factor-view``,
-``nm-objective-comparison``, ``nm-gallery``, ``nm-unit-ranking``, ``nm-decomposition-comparison``) from ``article/static/components/<kind>.js``:
+``nm-objective-comparison``, ``nm-gallery``, ``nm-unit-ranking``, ``nm-decomposition-comparison``,
+``nm-trends``) from ``article/static/components/<kind>.js``:
 
 - The validated figure.json is embedded inside the element as
   ``<script type="application/json">`` (Jinja's ``tojson``, which escapes ``<``, ``>``,
@@ -222,7 +244,8 @@ from mechanics.facts import KINDS as FACT_KINDS, NAME as FACT_NAME
 
 CONTRACT_VERSION = 1
 KINDS = ("decomposition_grid", "attribution_explorer", "factor_view", "objective_comparison", "gallery", "atlas",
-         "unit_ranking", "decomposition_comparison")
+         "unit_ranking", "decomposition_comparison", "trends")
+QUANTILE_KEYS = ("q01", "q05", "q25", "q50", "q75", "q95", "q99")
 VIEW_NAMES = ("branch", "skip", "full")
 MODES = ("expanded", "gradient", "optimized")
 MAX_TOP_CHANNELS = 8
@@ -343,9 +366,9 @@ class _Checker:
             self.fail(path, f"names {file_name!r}, which holds {fmt} data, not {IMAGE_FORMATS[suffix]}")
         return size
 
-    def sprite_table(self, value, path):
+    def sprite_table(self, value, path, allow_empty=False):
         self.obj(value, path)
-        if not value:
+        if not value and not allow_empty:
             self.fail(path, "is empty, expected at least one sprite")
         for sid, sprite in value.items():
             p = f"{path}.{sid}"
@@ -655,6 +678,62 @@ class _Checker:
             for cid in cell_ids:
                 self.nested_map(self.field(cell_values, cid, f"{p}.cell_values"), f"{p}.cell_values.{cid}", h, w)
 
+    def quantile_set(self, value, path):
+        self.obj(value, path)
+        values = [self.number(self.field(value, q, path), f"{path}.{q}") for q in QUANTILE_KEYS]
+        for q, low, high in zip(QUANTILE_KEYS[1:], values, values[1:]):
+            if high < low:
+                self.fail(f"{path}.{q}", f"is {high}, below the quantile before it ({low})")
+
+    def trends(self, fig):
+        ids = self.legend(self.field(fig, "measures", ""), "measures", 1)
+        self.integer(self.field(fig, "strong_cells", ""), "strong_cells", 1)
+        self.number(self.field(fig, "pooling_quantile", ""), "pooling_quantile", 0, 1)
+        layers = self.lst(self.field(fig, "layers", ""), "layers", 1)
+        self.unique_ids(layers, "layers")
+        for i, layer in enumerate(layers):
+            p = f"layers[{i}]"
+            for k in ("model", "model_label", "layer", "prev_layer", "atlas", "label"):
+                self.string(self.field(layer, k, p), f"{p}.{k}")
+            self.choice(self.field(layer, "path", p), f"{p}.path", VIEW_NAMES)
+            n = self.integer(self.field(layer, "n", p), f"{p}.n", 1)
+            summary = self.obj(self.field(layer, "summary", p), f"{p}.summary")
+            for m in ids:
+                s = f"{p}.summary.{m}"
+                entry = self.obj(self.field(summary, m, f"{p}.summary"), s)
+                self.quantile_set(self.field(entry, "quantiles", s), f"{s}.quantiles")
+                if "trivial" in entry:
+                    self.string(self.field(entry["trivial"], "kind", f"{s}.trivial"), f"{s}.trivial.kind")
+                    self.number(self.field(entry["trivial"], "value", f"{s}.trivial"), f"{s}.trivial.value")
+                if "null" in entry:
+                    self.string(self.field(entry["null"], "kind", f"{s}.null"), f"{s}.null.kind")
+                    self.integer(self.field(entry["null"], "n", f"{s}.null"), f"{s}.null.n", 1)
+                    self.quantile_set(self.field(entry["null"], "quantiles", f"{s}.null"), f"{s}.null.quantiles")
+                    for k in ("threshold", "share_assembling", "null_share_assembling"):
+                        self.number(self.field(entry, k, s), f"{s}.{k}", 0, 1)
+            units = self.lst(self.field(layer, "units", p), f"{p}.units")
+            if len(units) != n:
+                self.fail(f"{p}.units", f"has {len(units)} units, expected n = {n}")
+            for u, unit in enumerate(units):
+                q = f"{p}.units[{u}]"
+                self.integer(self.field(unit, "channel", q), f"{q}.channel", 0)
+                self.string(self.field(unit, "label", q), f"{q}.label")
+                self.integer(self.field(unit, "dominant", q), f"{q}.dominant")
+                if not isinstance(self.field(unit, "assembles", q), bool):
+                    self.fail(f"{q}.assembles", f"must be true or false, got {_json_repr(unit['assembles'])}")
+                for m in ids:
+                    self.number(self.field(unit, m, q), f"{q}.{m}")
+        for i, unit in enumerate(self.lst(self.field(fig, "named", ""), "named")):
+            p = f"named[{i}]"
+            for k in ("id", "model", "layer", "label"):
+                self.string(self.field(unit, k, p), f"{p}.{k}")
+            self.integer(self.field(unit, "channel", p), f"{p}.channel", 0)
+            values = self.obj(self.field(unit, "values", p), f"{p}.values")
+            percentiles = self.obj(self.field(unit, "percentiles", p), f"{p}.percentiles")
+            for m in ids:
+                self.number(self.field(values, m, f"{p}.values"), f"{p}.values.{m}")
+                self.number(self.field(percentiles, m, f"{p}.percentiles"), f"{p}.percentiles.{m}", 0, 100)
+
     def check(self, fig):
         self.obj(fig, "figure.json")
         _check_finite(self, fig, "")
@@ -668,7 +747,7 @@ class _Checker:
         for key in ("model", "model_label", "engine_version", "input_hash", "summary"):
             self.string(self.field(fig, key, ""), key)
         self.obj(self.field(fig, "params", ""), "params")
-        self.sprite_table(self.field(fig, "sprites", ""), "sprites")
+        self.sprite_table(self.field(fig, "sprites", ""), "sprites", allow_empty=fig.get("kind") == "trends")
         if "facts" in fig:
             self.facts(fig["facts"], "facts")
         getattr(self, kind)(fig)

@@ -105,7 +105,8 @@ def atlas_links(project, atlases, wanted, depth=0):
 
 def units_shown(fig):
     """The (model, layer) pairs whose units a figure shows: its target's and earlier layer's,
-    its panels' (each of its own model), or its items'."""
+    its panels' (each of its own model), its items', or its layers' (a trends figure's, which
+    name their model)."""
     pairs = set()
     for shown in [fig, *fig.get("panels", [])]:
         model = shown.get("model", fig.get("model"))
@@ -114,6 +115,7 @@ def units_shown(fig):
         if "prev_layer" in shown:
             pairs.add((model, shown["prev_layer"]))
     pairs |= {(item["model"], item["layer"]) for item in fig.get("items", [])}
+    pairs |= {(layer["model"], layer["layer"]) for layer in fig.get("layers", []) if "model" in layer}
     return pairs
 
 

@@ -3,7 +3,8 @@
 A figure's assets live in assets/figures/<name>/ next to a manifest.json holding the cache key
 they were made with and the sha256 of every asset file. The key hashes everything that decides
 the output: the script source, the parameters, the model weights' id, the input images' hashes,
-and whether it was a quick draft. The manifest also records the source hash of every engine
+the recorded file hashes of the figures it reads (params.atlases, e.g. the trends figure), and
+whether it was a quick draft. The manifest also records the source hash of every engine
 module that make() imported (mechanics.*, not the site builder): editing one of those makes the
 figure stale, while a module it never imported (another figure's recipe, the atlas) does not. Assets whose files
 no longer match their hashes, or whose manifest is unreadable, are 'corrupt' and regenerated like
@@ -186,7 +187,7 @@ def inputs(figure, root):
     except OSError as error:  # the model cache: a file, or not writable
         raise FigureError(figure.name, f"cannot use {error.filename or 'the model cache'} ({error.strerror}); "
                           "set XDG_CACHE_HOME to a writable folder") from None
-    return {
+    figure_inputs = {
         "script": hashlib.sha256(figure.script.read_bytes()).hexdigest()[:16],
         "engine_version": mechanics.__version__,
         "params": spec.params,
@@ -194,6 +195,22 @@ def inputs(figure, root):
         "weights": weights,
         "images": images,
     }
+    if isinstance(spec.params.get("atlases"), list):
+        figure_inputs["atlases"] = {name: _figure_files_id(figure.assets.parent / name)
+                                    for name in spec.params["atlases"] if isinstance(name, str)}
+    return figure_inputs
+
+
+def _figure_files_id(folder):
+    """The sha256 prefix of another figure's asset files as its manifest records them (None while
+    it has none): a figure computed from it (params.atlases) goes stale when it changes."""
+    try:
+        files = json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8")).get("files")
+    except (OSError, ValueError, AttributeError):
+        return None
+    if not isinstance(files, dict):
+        return None
+    return hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def cache_key(figure_inputs, quick):

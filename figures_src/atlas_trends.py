@@ -1,0 +1,29 @@
+"""Trends across the atlas: every committed atlas unit's spatial structure and pooling/assembling, per layer, against baselines.
+
+Reads the atlases' layer files only (no TensorFlow): see mechanics/trends.py for the measures,
+their flat-window values and the seeded null of the assembly share.
+"""
+
+from pathlib import Path
+
+from mechanics.figure_spec import FigureSpec
+
+FIGURE = FigureSpec(
+    name="atlas_trends",
+    kind="trends",
+    title="Trends across the atlas",
+    caption=("Each dot is one atlas unit. Left: how much of its decomposition lies off the centre cell (the grey "
+             "line is a flat window) and how concentrated it is. Right: the share of its strongest off-centre cells "
+             "led by a channel other than its dominant one; the band is the same share with top channels assigned "
+             "at random, and units below the dashed line pool one feature."),
+    model="efficientnet_lite0",
+    params=dict(atlases=["atlas_efficientnet_lite0_block8", "atlas_efficientnet_lite0_block9",
+                         "atlas_efficientnet_lite0_block10", "atlas_efficientnet_lite1", "atlas_efficientnet_lite2"],
+                units=[["efficientnet_lite0", "block10", 101], ["efficientnet_lite0", "block10", 9]],
+                seed=0),
+)
+
+
+def make(out_dir, quick):
+    from mechanics import trends
+    trends.build(out_dir, FIGURE, quick, Path(__file__).resolve().parent.parent / "assets" / "figures")
