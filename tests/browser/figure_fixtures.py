@@ -22,6 +22,7 @@ FIGURES = {
     "unit_gallery": "gallery",
     "car_ranking": "unit_ranking",
     "car_comparison": "decomposition_comparison",
+    "atlas_trends": "trends",
 }
 # The browser tests' page: every kind, and one kind twice, as in the article, where each diagram
 # loads its component's script again.
@@ -268,6 +269,42 @@ def decomposition_comparison(figure_dir, name):
     return fig
 
 
+def trends(figure_dir, name):
+    """Two layers of per-unit measures; the Lite0 block10 one holds block10:101, which the atlas
+    fixture has an entry for, and block10:5, which it has (channels 0..23); the Lite1 layer's units
+    have no entries. No sprites: the figure draws numbers."""
+    rng = np.random.default_rng(7)
+    measures = _legend("off_centre_share", "concentration", "assembly_share")
+    layers = []
+    for model, label, layer, channels in (("efficientnet_lite0", "EfficientNet-Lite0", "block10", list(range(24)) + [101]),
+                                          ("efficientnet_lite1", "EfficientNet-Lite1", "block12", list(range(30)))):
+        units = []
+        for c in channels:
+            share = round(float(rng.choice([0.25, 0.5, 0.75, 0.875, 1.0])), 4)
+            units.append({"channel": c, "label": f"{layer}:{c}", "dominant": int(c % 7), "assembles": share >= 0.75,
+                          "off_centre_share": round(float(rng.uniform(0.7, 0.9)), 4),
+                          "concentration": round(float(rng.uniform(0.03, 0.1)), 4), "assembly_share": share})
+        summary = {}
+        for m in ("off_centre_share", "concentration", "assembly_share"):
+            q = np.quantile([u[m] for u in units], (0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99))
+            summary[m] = {"quantiles": dict(zip(("q01", "q05", "q25", "q50", "q75", "q95", "q99"), map(float, q)))}
+        summary["off_centre_share"]["trivial"] = {"kind": "flat 5x5 window", "value": 0.96}
+        summary["concentration"]["trivial"] = {"kind": "flat 5x5 window", "value": 0.0}
+        summary["assembly_share"].update(
+            null={"kind": "random top channels", "n": 1000, "seed": 0, "exceeded_by": 0.4,
+                  "quantiles": {"q01": 0.625, "q05": 0.75, "q25": 0.875, "q50": 0.875, "q75": 1.0, "q95": 1.0, "q99": 1.0}},
+            threshold=0.75, share_assembling=float(np.mean([u["assembles"] for u in units])), null_share_assembling=0.99)
+        layers.append({"id": f"{model[-5:]}_{layer}", "model": model, "model_label": label, "layer": layer,
+                       "prev_layer": "block9", "path": "branch", "atlas": f"atlas_{layer}", "label": f"{label} {layer}",
+                       "n": len(units), "summary": summary, "units": units})
+    fig = _common(name, "trends", SpriteSheet(figure_dir), "55 atlas units of two layers, measured.")
+    fig.update({"measures": measures, "strong_cells": 8, "pooling_quantile": 0.05, "layers": layers,
+                "named": [{"id": "lite0_block10_101", "model": "efficientnet_lite0", "layer": "block10", "channel": 101,
+                           "label": "block10:101", "assembles": True,
+                           "values": {m["id"]: 0.5 for m in measures}, "percentiles": {m["id"]: 50.0 for m in measures}}]})
+    return fig
+
+
 # The atlas fixture's layers: (layer, earlier layer, path, channels). block10 holds 101, the unit of
 # the decomposition fixtures; the gallery's Lite0 items at block9 and block10 with channels below
 # 40 have entries, block8's none. Top channels range over 0..47 of the earlier layer, so some
@@ -321,6 +358,7 @@ BUILDERS = {
     "gallery": gallery,
     "unit_ranking": unit_ranking,
     "decomposition_comparison": decomposition_comparison,
+    "trends": trends,
     "atlas": atlas,
 }
 

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from figure_fixtures import PAGE_FIGURES
 
@@ -446,7 +447,10 @@ def test_gallery_sprites_load_only_as_they_scroll_into_view(page, problems):
 # -- without JavaScript -------------------------------------------------------------------------
 
 def test_without_javascript_every_figure_shows_its_static_sprite(nojs_page, artifacts):
-    for name in PAGE_FIGURES:
+    for name, kind in PAGE_FIGURES.items():
+        if kind == "trends":  # numbers only: its fallback is a table
+            expect(nojs_page.locator(f"#fig-{name} .nm-fallback table tr")).to_have_count(3)
+            continue
         images = nojs_page.locator(f"#fig-{name} img")
         assert images.count() >= 1, name
         for i in range(images.count()):
@@ -500,9 +504,13 @@ def test_every_diagram_is_interactive_from_a_host_a_base_path_and_from_disk(open
     again.locator(".nm-cell").nth(1).hover()
     assert tile(again.locator(".nm-detail .nm-large")) == "branch_positive:1"
 
+    trends = figure(page, "trends")
+    trends.locator('.nm-trends-row[data-layer="lite0_block10"] circle[data-channel="101"]').first.hover()
+    expect(trends.locator(".nm-trends-detail a")).to_have_attribute("href", re.compile(r"block10\.html#unit-101$"))
+
     page.wait_for_load_state("networkidle")
     opened = request.node.callspec.id
-    for kind in ("decomposition_grid", "gallery"):
+    for kind in ("decomposition_grid", "gallery", "trends"):
         figure(page, kind).screenshot(path=str(artifacts / f"{kind}_{opened}.png"), animations="disabled")
 
 
@@ -553,3 +561,54 @@ def test_comparison_cells_are_one_tab_stop_moved_by_arrow_keys(page):
     assert cells.nth(7).evaluate("b => b === document.activeElement")
     assert tile(panel.locator(".nm-detail .nm-large")) == "cells_0:7"
     assert cells.evaluate_all("bs => bs.filter(b => b.tabIndex === 0).length") == 1
+
+
+# -- trends ------------------------------------------------------------------------------------------
+
+def test_trends_draw_every_unit_per_layer_with_its_baselines_and_name_the_hovered_one(page):
+    trends = figure(page, "trends")
+    structure, assembly = trends.locator(".nm-trends-panel").nth(0), trends.locator(".nm-trends-panel").nth(1)
+    expect(structure).to_have_attribute("data-measure", "off_centre_share")
+    expect(structure.locator(".nm-trends-row")).to_have_count(2)
+    expect(structure.locator(".nm-trends-dot")).to_have_count(55)
+    expect(assembly.locator(".nm-trends-dot")).to_have_count(55)
+    expect(structure.locator(".nm-trends-flat")).to_have_count(2)       # the flat window, per layer
+    expect(assembly.locator(".nm-trends-null")).to_have_count(2)        # the null's band, per layer
+    expect(assembly.locator(".nm-trends-threshold")).to_have_count(2)
+    expect(assembly.locator(".nm-trends-share").first).to_have_text(re.compile(r"^\d+% \(99%\)$"))
+    expect(structure.locator(".nm-trends-dot.is-named")).to_have_count(1)
+
+    structure.locator('[data-layer="lite0_block10"] circle[data-channel="101"]').hover()
+    detail = trends.locator(".nm-trends-detail")
+    expect(detail).to_have_attribute("data-unit", "lite0_block10:101")
+    expect(detail.locator("a")).to_have_text("block10:101")
+    expect(detail.locator("a")).to_have_attribute("href", re.compile(r"atlas/efficientnet_lite0/block10\.html#unit-101$"))
+
+    # Lite1's block12 is in no atlas of the site: its units are named without a link.
+    row = assembly.locator('[data-layer="lite1_block12"]')
+    row.focus()
+    page.keyboard.press("Home")
+    expect(detail).to_have_attribute("data-unit", re.compile(r"^lite1_block12:\d+$"))
+    expect(detail.locator("a")).to_have_count(0)
+    expect(detail).to_contain_text(re.compile("assembles|pools"))
+    first = detail.get_attribute("data-unit")
+    page.keyboard.press("ArrowRight")
+    expect(detail).not_to_have_attribute("data-unit", first)
+    expect(row.locator(".nm-trends-dot.is-active")).to_have_count(1)
+
+
+def test_trends_switch_the_structure_measure(page):
+    trends = figure(page, "trends")
+    trends.get_by_role("button", name="concentration").click()
+    expect(trends.get_by_role("button", name="concentration")).to_have_attribute("aria-pressed", "true")
+    expect(trends.locator(".nm-trends-panel").nth(0)).to_have_attribute("data-measure", "concentration")
+    expect(trends.locator(".nm-trends-panel").nth(1)).to_have_attribute("data-measure", "assembly_share")
+    expect(trends.locator(".nm-trends-panel").nth(0).locator(".nm-trends-dot")).to_have_count(55)
+
+
+def test_trends_answer_a_tap_on_a_phone(touch_page, artifacts):
+    trends = figure(touch_page, "trends")
+    trends.scroll_into_view_if_needed()
+    trends.locator('.nm-trends-panel[data-measure="off_centre_share"] circle[data-channel="101"]').tap()
+    expect(trends.locator(".nm-trends-detail")).to_have_attribute("data-unit", "lite0_block10:101")
+    trends.screenshot(path=str(artifacts / "trends_phone.png"), animations="disabled")
