@@ -12,10 +12,11 @@ FIGURE = FigureSpec(
     name="atlas_trends",
     kind="trends",
     title="Trends across the atlas",
-    caption=("Each dot is one atlas unit. Left: how much of its decomposition lies off the centre cell (the grey "
-             "line is a flat window) and how concentrated it is. Right: the share of its strongest off-centre cells "
-             "led by a channel other than its dominant one; the band is the same share with top channels assigned "
-             "at random, and units below the dashed line pool one feature."),
+    caption=("Each dot is one atlas unit, orange if it assembles and blue if it pools. Top: how much of its "
+             "decomposition lies off the centre cell (the grey line is a flat window), or how concentrated it is. "
+             "Bottom: the share of its strongest off-centre cells led by a channel other than its dominant one; the "
+             "shaded band is the same share with top channels assigned at random (5-95%), and units left of the "
+             "dashed line pool one feature. The named dots are block10:101 and block10:9."),
     model="efficientnet_lite0",
     params=dict(atlases=["atlas_efficientnet_lite0_block8", "atlas_efficientnet_lite0_block9",
                          "atlas_efficientnet_lite0_block10", "atlas_efficientnet_lite1", "atlas_efficientnet_lite2"],

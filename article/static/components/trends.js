@@ -50,10 +50,12 @@
       const controls = el("div", { class: "nm-controls" },
         el("div", { class: "nm-toggle", role: "group", "aria-label": "structure measure" }, el("span", { text: "structure" }), ...this.buttons));
       this.detail = el("p", { class: "nm-trends-detail", role: "status", text: "Hover or tap a dot for its unit." });
+      const key = el("p", { class: "nm-note" }, "Dots: ", el("span", { class: "nm-assembles", text: "assembles" }), ", ",
+        el("span", { class: "nm-pools", text: "pools" }), " (against the null); boxes: the layer's 25–75%, with its median.");
       this.structurePanel = this.panel(this.structure);
       const legend = el("dl", { class: "nm-measure-legend" });
       for (const m of fig.measures) legend.append(el("dt", { text: m.label }), el("dd", { text: m.description }));
-      this.replaceChildren(this.dataScript, controls, this.structurePanel, this.panel("assembly_share"), this.detail, legend);
+      this.replaceChildren(this.dataScript, controls, this.structurePanel, this.panel("assembly_share"), this.detail, key, legend);
     }
 
     // One measure's panel: a strip per layer, its baseline and the layer's summary.
@@ -84,9 +86,12 @@
         root.append(svg("text", { x: x(v), y: axisY + 16, class: "nm-trends-axis", "text-anchor": "middle" },
           assembly ? percent(v) : fixed(v, 2)));
       }
+      const flat = layers[0].summary[measure].trivial;
+      if (flat) root.append(svg("text", { x: x(flat.value), y: TOP - 4, class: "nm-trends-axis", "text-anchor": "middle" }, "flat window"));
       layers.forEach((layer, i) => root.append(this.strip(layer, measure, TOP + ROW * i, x)));
-      const wrap = el("section", { class: "nm-panel nm-trends-panel", "data-measure": measure }, root);
-      return wrap;
+      // A phone scrolls the plot sideways rather than shrink its labels below reading size.
+      return el("section", { class: "nm-panel nm-trends-panel", "data-measure": measure },
+        el("div", { class: "nm-trends-scroll" }, root));
     }
 
     strip(layer, measure, top, x) {
@@ -121,8 +126,13 @@
         dot.addEventListener("click", pick);
         return dot;
       });
-      // The named units last, so they are drawn on top of their neighbours.
-      g.append(...dots.filter((d) => !d.classList.contains("is-named")), ...dots.filter((d) => d.classList.contains("is-named")));
+      // The named units last, so they are drawn on top of their neighbours, with their names.
+      const named = dots.filter((d) => d.classList.contains("is-named"));
+      g.append(...dots.filter((d) => !d.classList.contains("is-named")), ...named);
+      for (const dot of named) {
+        g.append(svg("text", { x: +dot.getAttribute("cx"), y: top + 6, class: "nm-trends-named", "text-anchor": "middle" },
+          `:${dot.dataset.channel}`));
+      }
       let index = -1;
       g.addEventListener("keydown", (event) => {
         const step = { ArrowRight: 1, ArrowLeft: -1, Home: -Infinity, End: Infinity }[event.key];
