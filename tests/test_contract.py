@@ -390,3 +390,31 @@ def test_facts_are_checked_by_kind_and_name(grid_dir):
 def test_a_count_fact_must_be_an_integer(grid_dir):
     edit(grid_dir, lambda f: f["facts"].update(neurons={"value": 64.0, "kind": "count"}))
     rejects(grid_dir, "facts.neurons.value", "integer")
+
+
+@pytest.fixture
+def trends_dir(tmp_path):
+    """A fresh, valid trends figure (no sprites) that a test may break."""
+    write_figure(tmp_path, "atlas_trends", "trends")
+    return tmp_path / "atlas_trends"
+
+
+def test_trends_may_have_no_sprites_but_other_kinds_need_one(trends_dir, grid_dir):
+    assert validate_figure("atlas_trends", trends_dir)["sprites"] == {}
+    edit(grid_dir, lambda fig: fig.update(sprites={}))
+    rejects(grid_dir, "sprites is empty")
+
+
+@pytest.mark.parametrize("change, fragments", [
+    (lambda f: f["layers"][0]["summary"]["off_centre_share"]["quantiles"].update(q75=0.1),
+     ("layers[0].summary.off_centre_share.quantiles.q75", "below the quantile before it")),
+    (lambda f: f["layers"][1]["units"][2].update(assembles=1), ("layers[1].units[2].assembles", "true or false")),
+    (lambda f: f["layers"][0]["units"].pop(), ("layers[0].units", "expected n = 25")),
+    (lambda f: f["layers"][0]["summary"]["assembly_share"].update(share_assembling=1.5),
+     ("layers[0].summary.assembly_share.share_assembling", "expected in [0, 1]")),
+    (lambda f: f["named"][0]["percentiles"].update(concentration=140), ("named[0].percentiles.concentration",)),
+    (lambda f: f["layers"][1].update(id=f["layers"][0]["id"]), ("layers[1].id", "repeats id")),
+])
+def test_a_broken_trends_figure_names_the_field(trends_dir, change, fragments):
+    edit(trends_dir, change)
+    rejects(trends_dir, *fragments)
