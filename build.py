@@ -2,7 +2,7 @@
 
   python build.py [--no-figures]         build _site/ (regenerating stale figures first)
   python build.py serve [--port N]       build, serve on 127.0.0.1 and live-reload on edits
-  python build.py figures [NAME ...]     regenerate stale figures [--force] [--quick] [--list]
+  python build.py figures [NAME ...]     regenerate stale figures [--force] [--quick] [--list] [--verbose]
                                          [--workers N | --ray ADDRESS] (an atlas's, on Ray)
   python build.py check                  validate the sources and the built site
 
@@ -88,6 +88,7 @@ def parse_args(argv):
     figures.add_argument("--force", action="store_true", help="regenerate even if fresh")
     figures.add_argument("--quick", action="store_true", help="few steps, small size: draft assets, stale for a full build")
     figures.add_argument("--list", action="store_true", help="list every figure with its status, inputs, duration and size")
+    figures.add_argument("--verbose", action="store_true", help="show TensorFlow's and absl's log lines")
     ray = figures.add_mutually_exclusive_group()
     ray.add_argument("--workers", type=worker_count, metavar="N",
                      help="run a named atlas's work items on a local Ray instance, N tasks at a time")
@@ -152,7 +153,7 @@ def run_figures(project, args):
                 print(_atlas_note(figure.name, state, figure_cache.atlas_progress(figure, args.quick)))
         chosen = [f for f in chosen if not f.is_atlas]
     unavailable = figure_cache.refresh(chosen, project, quick=args.quick, force=args.force,
-                                       workers=args.workers, ray_address=args.ray)
+                                       workers=args.workers, ray_address=args.ray, verbose=args.verbose)
     if unavailable:
         print(f"not generated (weights unavailable): {', '.join(unavailable)}")
 

@@ -250,3 +250,14 @@ def test_force_on_a_figure_whose_model_is_unavailable_keeps_the_committed_manife
 def test_figures_are_listed_with_numbers_in_names_in_numeric_order(tmp_path):
     root = make_project(tmp_path / "p", figures=("layer10", "layer8", "layer9"))
     assert list(figure_cache.discover(Project.at(root))) == ["layer8", "layer9", "layer10"]
+
+
+def test_tensorflow_start_up_lines_are_hidden_unless_verbose(project):
+    edit(project / "figures_src" / "alpha.py", "    pass\n", "    import tensorflow\n")
+    env = {"TF_ENABLE_ONEDNN_OPTS": "1"}  # oneDNN on, as on CPUs with AVX-512: start-up lines on fd 2
+    for flags, shown in [((), False), (("--verbose",), True)]:
+        build = start_figures(project, "alpha", "--force", *flags, env=env)
+        _, stderr = build.communicate(timeout=120)
+        assert build.returncode == 0, stderr
+        assert ("oneDNN custom operations are on" in stderr) == shown, stderr
+        assert ("absl::InitializeLog" in stderr) == shown, stderr

@@ -274,10 +274,11 @@ def _validate(name, figure_dir):
     return contract.validate_figure(name, figure_dir)
 
 
-def regenerate(figure, project, quick, workers=None, ray_address=None):
+def regenerate(figure, project, quick, workers=None, ray_address=None, verbose=False):
     """Run the figure's make() in a child process and swap its assets in on success.
 
-    `workers` and `ray_address` go to make() (an atlas's: see takes_ray_options) when given.
+    `workers` and `ray_address` go to make() (an atlas's: see takes_ray_options) when given;
+    `verbose` shows TensorFlow's start-up lines.
     Returns None, or the message of WeightsUnavailable when the model cannot be had here.
     On any failure or interrupt the old assets stay as they were, and the child is stopped.
     """
@@ -292,7 +293,7 @@ def regenerate(figure, project, quick, workers=None, ray_address=None):
                    "--error-file", str(error_file), "--modules-file", str(modules_file),
                    "--parent-pid", str(os.getpid())] + (["--quick"] if quick else [])
         command += (["--workers", str(workers)] if workers is not None else []) + (
-            ["--ray-address", ray_address] if ray_address else [])
+            ["--ray-address", ray_address] if ray_address else []) + (["--verbose"] if verbose else [])
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(
             [str(Path(mechanics.__file__).parent.parent)] + [p for p in [os.environ.get("PYTHONPATH")] if p])}
         started = time.monotonic()
@@ -381,7 +382,7 @@ def _read_failure(error_file):
         return "the figure process died without a message"
 
 
-def refresh(figures, project, quick=False, force=False, workers=None, ray_address=None):
+def refresh(figures, project, quick=False, force=False, workers=None, ray_address=None, verbose=False):
     """Regenerate the stale, missing or corrupt figures among `figures`; {name: message} of
     unavailable ones. Scratch folders of interrupted runs are removed first. `workers` and
     `ray_address` go to every one's make(): give them only for figures that take them."""
@@ -394,7 +395,7 @@ def refresh(figures, project, quick=False, force=False, workers=None, ray_addres
         elif force or state != "fresh":
             _check_cache()
             try:
-                message = regenerate(figure, project, quick, workers, ray_address)
+                message = regenerate(figure, project, quick, workers, ray_address, verbose)
             except KeyboardInterrupt:
                 raise Interrupted("Ctrl-C", _kept(figure, made)) from None
             except Interrupted as stop:
