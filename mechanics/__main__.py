@@ -15,6 +15,7 @@ import numpy as np
 
 from mechanics.errors import BadInput
 from mechanics.inputs import MODEL_FILE_KINDS, MODEL_NAMES, check_model, resolve_image
+from mechanics.site.folders import usable_cache_dir
 from mechanics.site.tensorflow_log import quiet_tensorflow
 
 SIZE_RANGE = (8, 2048)       # input sizes in px
@@ -305,6 +306,7 @@ def main(argv=None):
     if not args.verbose:
         quiet_tensorflow()
     try:
+        usable_cache_dir("for model graphs")  # every command loads a model, whose graph is cached there
         args.run(args)
     except BadInput as exc:
         print(f"error: {exc}", file=sys.stderr)

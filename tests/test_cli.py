@@ -120,7 +120,6 @@ def test_corrupt_cached_graph_is_detected_and_rebuilt(tmp_path, monkeypatch, cap
 CHECK_WITHOUT_TENSORFLOW = """
 import sys
 from mechanics.__main__ import main
-from mechanics.site.tensorflow_log import kept_lines
 try:
     code = main(sys.argv[1:])
 except SystemExit as exit:
@@ -166,6 +165,20 @@ def test_bad_arguments_fail_before_tensorflow_loads(argv, message, tmp_path):
     assert child.stdout.split() == ["False", "2"], child.stderr
     assert child.stderr.startswith("error: ") and len(child.stderr.strip().splitlines()) == 1
     assert re.search(message, child.stderr), child.stderr
+
+
+@pytest.mark.parametrize("cache", ["a file", "inside a file", "unwritable"])
+@pytest.mark.parametrize("command", [["layers", "efficientnet_lite0"], ["models"]])
+def test_an_unusable_cache_folder_is_one_line_before_tensorflow(tmp_path, cache, command):
+    (tmp_path / "file").write_text("not a folder")
+    folder = {"a file": tmp_path / "file", "inside a file": tmp_path / "file" / "cache",
+              "unwritable": Path("/proc")}[cache]  # /proc: no one, not even root, makes folders there
+    child = subprocess.run([sys.executable, "-c", CHECK_WITHOUT_TENSORFLOW, *command], capture_output=True, text=True,
+                           cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT), "XDG_CACHE_HOME": str(folder)})
+    assert child.stdout.split() == ["False", "2"], child.stderr
+    assert len(child.stderr.strip().splitlines()) == 1, child.stderr
+    assert re.fullmatch(r"error: cannot use the cache folder \S*neuron-mechanics for model graphs "
+                        r"\(.+\); set XDG_CACHE_HOME to a writable folder\n", child.stderr), child.stderr
 
 
 def test_tensorflow_start_up_lines_are_hidden_unless_verbose(tmp_path):

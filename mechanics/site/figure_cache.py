@@ -34,7 +34,7 @@ from mechanics.errors import BadInput
 from mechanics.figure_spec import FigureSpec
 from mechanics.inputs import image_id, weights_id
 from mechanics.site.errors import FigureError, Interrupted, SourceError, read_source
-from mechanics.site.folders import check_writable
+from mechanics.site.folders import usable_cache_dir
 from mechanics.site.fsutil import TEMP_PREFIX, new_dir, scratch, swap_in, sweep
 
 MANIFEST = "manifest.json"
@@ -411,13 +411,7 @@ def refresh(figures, project, quick=False, force=False, workers=None, ray_addres
 def _check_cache():
     """The engine caches model graphs in the user's cache folder: refuse to start a figure
     (and load TensorFlow) when that folder cannot be used."""
-    from mechanics.storage import cache_dir
-
-    try:
-        check_writable(cache_dir(), "the cache folder (set XDG_CACHE_HOME to a writable folder)")
-    except OSError as error:
-        raise BadInput(f"cannot use the cache folder {error.filename} ({error.strerror}); "
-                       "set XDG_CACHE_HOME to a writable folder") from None
+    usable_cache_dir("for the figure's model graphs")
 
 
 def _kept(figure, made):
