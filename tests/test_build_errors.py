@@ -204,3 +204,12 @@ def test_build_and_check_need_no_cache(project, tmp_path):
     env = {"XDG_CACHE_HOME": str(tmp_path / "cache-file")}
     assert run(project, env=env).returncode == 0
     assert run(project, "check", env=env).returncode == 0
+
+
+@pytest.mark.parametrize("command", [[], ["figures"], ["figures", "alpha", "--force"], ["figures", "--list"], ["check"]])
+def test_a_typo_in_a_figures_params_names_figure_line_key_and_the_valid_keys(unchanged, command):
+    edit(unchanged / "figures_src" / "alpha.py", '"steps": 1', '"stpes": 64, "size": "big"')
+    result = run(unchanged, *command)
+    one_line_error(result, "alpha.py:8: figure 'alpha': unknown key 'stpes' (did you mean 'steps'? valid keys: size, steps,",
+                   "'size' is 'big', expected a whole number 16..1024")
+    assert "figure alpha" not in result.stderr  # no figure was started

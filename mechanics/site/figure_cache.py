@@ -33,6 +33,7 @@ import mechanics
 from mechanics.errors import BadInput
 from mechanics.figure_spec import FigureSpec
 from mechanics.inputs import image_id, weights_id
+from mechanics.site import figure_params
 from mechanics.site.errors import FigureError, Interrupted, SourceError, read_source
 from mechanics.site.folders import usable_cache_dir
 from mechanics.site.fsutil import TEMP_PREFIX, new_dir, scratch, swap_in, sweep
@@ -133,8 +134,21 @@ def discover(project):
             raise SourceError(script, None, "a figure script must define FIGURE = FigureSpec(...)")
         if spec.name != script.stem:
             raise SourceError(script, None, f"FIGURE.name is {spec.name!r} but must equal the file name {script.stem!r}")
+        _check_params(spec, script)
         figures[spec.name] = Figure(spec=spec, script=script, assets=project.figure_assets / spec.name)
     return figures
+
+
+def _check_params(spec, script):
+    """Every problem of the figure's kind and params in one line, at the line of the first."""
+    found = figure_params.problems(spec.kind, spec.params)
+    if found:
+        key = found[0][0]
+        where = rf"\b{re.escape(key)}\s*=|[\"']{re.escape(key)}[\"']\s*:" if isinstance(key, str) else r"\bkind\s*="
+        text = script.read_text(encoding="utf-8")
+        match = re.search(where, text)
+        line = text.count("\n", 0, match.start()) + 1 if match else None
+        raise SourceError(script, line, f"figure {spec.name!r}: " + "; ".join(message for _, message in found))
 
 
 def takes_ray_options(figure):
