@@ -17,6 +17,7 @@ names starts one; they list it, with its progress and the command that makes it.
 import argparse
 import os
 import signal
+import socket
 import sys
 import time
 from pathlib import Path
@@ -27,6 +28,7 @@ from mechanics.site.folders import check_root
 from mechanics.site.project import Project
 
 REPO = Path(__file__).resolve().parent
+RAY_CONNECT_TIMEOUT_S = 10  # a head that takes longer to accept a connection is not one to run on
 
 
 class _Parser(argparse.ArgumentParser):
@@ -60,6 +62,22 @@ def ray_address(text):
     if not text.strip():
         raise argparse.ArgumentTypeError("is empty; give the Ray head's address, e.g. 10.0.0.5:6379")
     return text
+
+
+def check_ray_reachable(address, where):
+    """Fail at once, naming the address, when nothing listens there: ray.init would wait minutes.
+    ("auto" and "local" are Ray's own words for a cluster found on this machine, or a new one.)"""
+    if address in ("auto", "local"):
+        return
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        raise BadInput(f"{where} {address!r} is not HOST:PORT, e.g. 10.0.0.5:6379 (the head's address)")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=RAY_CONNECT_TIMEOUT_S).close()
+    except OSError as error:
+        raise BadInput(f"cannot reach a Ray cluster at {address} ({where}): {error.strerror or error}; start one "
+                       "with `ray start --head --port 6379` on the head (README: On a cluster) and give its "
+                       "HOST:6379, or use --workers N for a local Ray instance") from None
 
 
 def _terminate(signum, frame):
@@ -152,6 +170,9 @@ def run_figures(project, args):
             if state != "fresh":
                 print(_atlas_note(figure.name, state, figure_cache.atlas_progress(figure, args.quick)))
         chosen = [f for f in chosen if not f.is_atlas]
+    address = args.ray or (os.environ.get("RAY_ADDRESS") if args.workers is None else None)
+    if address and any(f.is_atlas for f in chosen):  # only an atlas goes to Ray
+        check_ray_reachable(address, "--ray" if args.ray else "RAY_ADDRESS")
     unavailable = figure_cache.refresh(chosen, project, quick=args.quick, force=args.force,
                                        workers=args.workers, ray_address=args.ray, verbose=args.verbose)
     if unavailable:
