@@ -1,5 +1,6 @@
 """The figure cache: keys, staleness, regeneration into a scratch folder, failures keep old assets."""
 
+import fcntl
 import hashlib
 import json
 import os
@@ -261,3 +262,24 @@ def test_tensorflow_start_up_lines_are_hidden_unless_verbose(project):
         assert build.returncode == 0, stderr
         assert ("oneDNN custom operations are on" in stderr) == shown, stderr
         assert ("absl::InitializeLog" in stderr) == shown, stderr
+
+
+@pytest.mark.parametrize("command", [["figures", "--list"], ["--no-figures"], ["check"], ["figures", "beta"]])
+def test_every_command_reading_the_assets_sweeps_what_a_dead_run_left_and_nothing_else(project, command):
+    figures = project / "assets" / "figures"
+    dead = figures / ".site-alpha-dead"  # as kill -9 leaves it: its lock died with its process
+    (dead / "assets").mkdir(parents=True)
+    (dead / "assets" / "figure.json").write_text("{}")
+    live = figures / ".site-beta-live"  # a run still going holds its lock
+    live.mkdir()
+    (figures / ".site-keep.txt").write_text("a file, not a scratch folder")
+    (figures / ".mine").mkdir()
+    fd = os.open(live, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        result = run_build(project, *command)
+        assert result.returncode == 0, result.stderr
+        assert not dead.exists() and live.is_dir()
+        assert (figures / ".site-keep.txt").is_file() and (figures / ".mine").is_dir()
+    finally:
+        os.close(fd)

@@ -124,7 +124,10 @@ def natural_key(name):
 
 
 def discover(project):
-    """Every figure script in figures_src/, by name (numbers in names in numeric order)."""
+    """Every figure script in figures_src/, by name (numbers in names in numeric order).
+    Every command that reads assets/figures/ starts here, so scratch folders left there by a
+    run that died (kill -9) are removed here, those of a live run left alone (fsutil.sweep)."""
+    sweep(project.figure_assets)
     figures = {}
     for script in sorted(project.figures_src.glob("*.py"), key=lambda script: natural_key(script.name)):
         if script.name.startswith(("_", ".")):
@@ -397,10 +400,9 @@ def _read_failure(error_file):
 
 
 def refresh(figures, project, quick=False, force=False, workers=None, ray_address=None, verbose=False):
-    """Regenerate the stale, missing or corrupt figures among `figures`; {name: message} of
-    unavailable ones. Scratch folders of interrupted runs are removed first. `workers` and
-    `ray_address` go to every one's make(): give them only for figures that take them."""
-    sweep(project.figure_assets)
+    """Regenerate the stale, missing or corrupt figures among `figures` (from discover());
+    {name: message} of unavailable ones. `workers` and `ray_address` go to every one's make():
+    give them only for figures that take them."""
     unavailable, made = {}, []
     for figure in figures:
         state = status(figure, project.root, quick)
