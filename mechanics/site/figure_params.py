@@ -20,8 +20,9 @@ class Option:
 
     expected = "any value"
 
-    def __init__(self, default=REQUIRED, doc=""):
+    def __init__(self, default=REQUIRED, doc="", expected=None):
         self.default, self.doc = default, doc
+        self.expected = expected or self.expected
 
     def problem(self, value):
         """None if `value` is valid, else what is wrong with it."""
@@ -32,30 +33,24 @@ class Option:
 
 
 class Int(Option):
+    types, noun = int, "a whole number"
+
     def __init__(self, low, high, default=REQUIRED, doc=""):
-        super().__init__(default, doc)
+        super().__init__(default, doc, f"{self.noun} {low}..{high}")
         self.low, self.high = low, high
-        self.expected = f"a whole number {low}..{high}"
 
     def accepts(self, value):
-        return isinstance(value, int) and not isinstance(value, bool) and self.low <= value <= self.high
+        return isinstance(value, self.types) and not isinstance(value, bool) and self.low <= value <= self.high
 
 
-class Float(Option):
-    def __init__(self, low, high, default=REQUIRED, doc=""):
-        super().__init__(default, doc)
-        self.low, self.high = low, high
-        self.expected = f"a number {low}..{high}"
-
-    def accepts(self, value):
-        return isinstance(value, (int, float)) and not isinstance(value, bool) and self.low <= value <= self.high
+class Float(Int):
+    types, noun = (int, float), "a number"
 
 
 class Choice(Option):
     def __init__(self, choices, default=REQUIRED, doc=""):
-        super().__init__(default, doc)
+        super().__init__(default, doc, f"one of {', '.join(map(repr, choices))}")
         self.choices = choices
-        self.expected = f"one of {', '.join(map(repr, choices))}"
 
     def accepts(self, value):
         return value in self.choices
@@ -64,9 +59,11 @@ class Choice(Option):
 class Text(Option):
     """A string; with `pattern`, one that matches it whole (`expected` says what it looks like)."""
 
-    def __init__(self, default=REQUIRED, doc="", pattern=None, expected="text"):
-        super().__init__(default, doc)
-        self.pattern, self.expected = pattern, expected
+    expected = "text"
+
+    def __init__(self, default=REQUIRED, doc="", pattern=None, expected=None):
+        super().__init__(default, doc, expected)
+        self.pattern = pattern
 
     def accepts(self, value):
         return isinstance(value, str) and (self.pattern is None or bool(self.pattern.fullmatch(value)))
@@ -76,9 +73,8 @@ class ListOf(Option):
     """A non-empty list whose every item `item` accepts."""
 
     def __init__(self, item, default=REQUIRED, doc=""):
-        super().__init__(default, doc)
+        super().__init__(default, doc, f"a non-empty list of {item.expected}")
         self.item = item
-        self.expected = f"a non-empty list of {item.expected}"
 
     def accepts(self, value):
         return isinstance(value, list) and bool(value) and all(self.item.accepts(v) for v in value)
@@ -86,10 +82,6 @@ class ListOf(Option):
 
 class Row(Option):
     """A list whose entries the recipe checks against the model (`expected` says their shape)."""
-
-    def __init__(self, expected):
-        super().__init__()
-        self.expected = expected
 
     def accepts(self, value):
         return isinstance(value, list)
@@ -215,7 +207,7 @@ class ObjectiveComparison(SpatialRenderParams):
 
 class Gallery(SpatialRenderParams):
     kind = "gallery"
-    units = ListOf(Row("[layer, earlier, path, [channels]]"), doc="the units shown, grouped by layer")
+    units = ListOf(Row(expected="[layer, earlier, path, [channels]]"), doc="the units shown, grouped by layer")
     input_size = _INPUT_SIZE
 
 
@@ -238,7 +230,7 @@ class DecompositionComparison(SpatialRenderParams):
 
 class Atlas(RenderParams):
     kind = "atlas"
-    layers = ListOf(Row("[layer, earlier, path] or [layer, earlier, path, [channels]]"),
+    layers = ListOf(Row(expected="[layer, earlier, path] or [layer, earlier, path, [channels]]"),
                     doc="the layers, each decomposed over its earlier layer (every channel, or those listed)")
     input_size = _INPUT_SIZE
     quick_channels = Int(1, 100_000, 2, "channels per layer in a --quick draft")
