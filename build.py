@@ -2,7 +2,7 @@
 
   python build.py [--no-figures]         build _site/ (regenerating stale figures first)
   python build.py serve [--port N]       build, serve on 127.0.0.1 and live-reload on edits
-  python build.py figures [NAME ...]     regenerate stale figures [--force] [--quick] [--list]
+  python build.py figures [NAME ...]     regenerate stale figures [--force] [--quick] [--list] [--verbose]
                                          [--workers N | --ray ADDRESS] (an atlas's, on Ray)
   python build.py check                  validate the sources and the built site
 
@@ -17,6 +17,7 @@ names starts one; they list it, with its progress and the command that makes it.
 import argparse
 import os
 import signal
+import socket
 import sys
 import time
 from pathlib import Path
@@ -27,6 +28,7 @@ from mechanics.site.folders import check_root
 from mechanics.site.project import Project
 
 REPO = Path(__file__).resolve().parent
+RAY_CONNECT_TIMEOUT_S = 10  # a head that takes longer to accept a connection is not one to run on
 
 
 class _Parser(argparse.ArgumentParser):
@@ -62,6 +64,22 @@ def ray_address(text):
     return text
 
 
+def check_ray_reachable(address, where):
+    """Fail at once, naming the address, when nothing listens there: ray.init would wait minutes.
+    ("auto" and "local" are Ray's own words for a cluster found on this machine, or a new one.)"""
+    if address in ("auto", "local"):
+        return
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        raise BadInput(f"{where} {address!r} is not HOST:PORT, e.g. 10.0.0.5:6379 (the head's address)")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=RAY_CONNECT_TIMEOUT_S).close()
+    except OSError as error:
+        raise BadInput(f"cannot reach a Ray cluster at {address} ({where}): {error.strerror or error}; start one "
+                       "with `ray start --head --port 6379` on the head (README: On a cluster) and give its "
+                       "HOST:6379, or use --workers N for a local Ray instance") from None
+
+
 def _terminate(signum, frame):
     raise Interrupted("SIGTERM")  # in the main thread, so cleanup runs as for Ctrl-C
 
@@ -88,6 +106,7 @@ def parse_args(argv):
     figures.add_argument("--force", action="store_true", help="regenerate even if fresh")
     figures.add_argument("--quick", action="store_true", help="few steps, small size: draft assets, stale for a full build")
     figures.add_argument("--list", action="store_true", help="list every figure with its status, inputs, duration and size")
+    figures.add_argument("--verbose", action="store_true", help="show TensorFlow's and absl's log lines")
     ray = figures.add_mutually_exclusive_group()
     ray.add_argument("--workers", type=worker_count, metavar="N",
                      help="run a named atlas's work items on a local Ray instance, N tasks at a time")
@@ -151,8 +170,11 @@ def run_figures(project, args):
             if state != "fresh":
                 print(_atlas_note(figure.name, state, figure_cache.atlas_progress(figure, args.quick)))
         chosen = [f for f in chosen if not f.is_atlas]
+    address = args.ray or (os.environ.get("RAY_ADDRESS") if args.workers is None else None)
+    if address and any(f.is_atlas for f in chosen):  # only an atlas goes to Ray
+        check_ray_reachable(address, "--ray" if args.ray else "RAY_ADDRESS")
     unavailable = figure_cache.refresh(chosen, project, quick=args.quick, force=args.force,
-                                       workers=args.workers, ray_address=args.ray)
+                                       workers=args.workers, ray_address=args.ray, verbose=args.verbose)
     if unavailable:
         print(f"not generated (weights unavailable): {', '.join(unavailable)}")
 

@@ -1,11 +1,11 @@
 """The YAML front matter of article/index.md, checked field by field with line numbers."""
 
 import datetime
-import urllib.parse
 from dataclasses import dataclass
 
 import yaml
 
+from mechanics.site import links
 from mechanics.site.errors import SourceError
 
 REQUIRED = ("title", "description", "authors", "date", "bibliography")
@@ -107,16 +107,6 @@ def _author(node, path, line, value):
     if not affiliations or not all(isinstance(a, str) for a in affiliations):
         raise SourceError(path, line(node), f"author {data['name']!r} needs 'affiliations': a list of names")
     url = data.get("url")
-    if url is not None and not _is_web_or_mail(url):
-        raise SourceError(path, line(node), f"author {data['name']!r} has url {url!r}: it must start with "
-                          "https://, http:// or mailto:")
-    return Author(name=data["name"], affiliations=tuple(affiliations), url=url)
-
-
-def _is_web_or_mail(url):
-    if not isinstance(url, str):
-        return False
-    parts = urllib.parse.urlsplit(url.strip())
-    if parts.scheme in ("http", "https"):
-        return bool(parts.netloc)
-    return parts.scheme == "mailto" and bool(parts.path)
+    if url is not None and links.safe_url(url) is None:
+        raise SourceError(path, line(node), f"author {data['name']!r} has url {url!r}: it must be {links.ALLOWED}")
+    return Author(name=data["name"], affiliations=tuple(affiliations), url=url and links.safe_url(url))
