@@ -35,6 +35,8 @@ class _Page(html.parser.HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         line = self.getpos()[0]
+        if tag == "link" and dict(attrs).get("rel") == "canonical":
+            return  # the page's public address, not loaded: metadata.check_head verifies it
         for name, value in attrs:
             if value is None:
                 continue

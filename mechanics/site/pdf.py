@@ -9,6 +9,7 @@ import io
 import logging
 import os
 import time
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,7 +56,7 @@ def run(project, out=None, paper="a4", regenerate=True):
     target.parent.mkdir(parents=True, exist_ok=True)
     scratch = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
-        _print(project.out / "index.html", scratch, PAPERS[paper])
+        _print(project, _address(project, meta), scratch, PAPERS[paper])
         pages = _set_metadata(scratch, meta)
         os.replace(scratch, target)
     finally:
@@ -85,9 +86,36 @@ def _check_chromium():
         raise BadInput("build.py pdf needs Playwright for Python: .venv/bin/pip install -r requirements.txt") from None
 
 
-def _print(index_html, pdf_path, paper):
+def _address(project, meta):
+    """Where the printed page says it is, so that the PDF's links point where readers can follow
+    them: the front matter's url (its folder), or the --base-url on a local host, or None (the
+    site's files, opened from disk)."""
+    if meta.url:
+        return metadata.absolute(meta, "", None)
+    if project.base_url:
+        return "http://localhost" + project.base_url
+    return None
+
+
+def _print(project, address, pdf_path, paper):
+    """Print the site's index.html into pdf_path. At an `address`, the browser's requests for the
+    site are answered from the built files and every other request is refused (nothing is fetched)."""
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
+
+    site = project.out.resolve()
+    if address:
+        parts = urllib.parse.urlsplit(address)
+        origin, root = f"{parts.scheme}://{parts.netloc}", project.base_url or parts.path
+
+    def answer(route):
+        parts = urllib.parse.urlsplit(route.request.url)
+        path = urllib.parse.unquote(parts.path)
+        target = (site / path[len(root):]).resolve() if path.startswith(root) else None
+        if f"{parts.scheme}://{parts.netloc}" == origin and target and target.is_relative_to(site) and target.is_file():
+            route.fulfill(path=str(target))
+        else:
+            route.abort()
 
     try:
         with sync_playwright() as playwright:
@@ -95,7 +123,9 @@ def _print(index_html, pdf_path, paper):
             try:
                 page = browser.new_page(viewport={"width": 1000, "height": 1400})
                 page.set_default_timeout(60_000)
-                page.goto(index_html.as_uri(), wait_until="load")
+                if address:
+                    page.route(lambda url: not url.startswith("data:"), answer)
+                page.goto(f"{origin}{root}index.html" if address else (site / "index.html").as_uri(), wait_until="load")
                 page.wait_for_function(_READY)
                 page.emulate_media(media="print")
                 page.evaluate(_IMAGES_LOADED)
@@ -104,7 +134,7 @@ def _print(index_html, pdf_path, paper):
             finally:
                 browser.close()
     except PlaywrightError as error:
-        raise BadInput(f"chromium could not print {display_path(index_html)}: {str(error).splitlines()[0]}") from None
+        raise BadInput(f"chromium could not print {display_path(site / 'index.html')}: {str(error).splitlines()[0]}") from None
 
 
 def _set_metadata(pdf_path, meta):
