@@ -5,6 +5,8 @@
   python build.py figures [NAME ...]     regenerate stale figures [--force] [--quick] [--list] [--verbose]
                                          [--workers N | --ray ADDRESS] (an atlas's, on Ray)
   python build.py check                  validate the sources and the built site
+  python build.py pdf [--out FILE]       build the site, print the article to PDF with chromium
+                      [--paper a4|letter] (default: index.pdf in the site)
 
 Every command takes --root DIR (the project, default: this repository), --out DIR (default:
 ROOT/_site) and --base-url URL (default: relative URLs, which work under any base path).
@@ -87,17 +89,18 @@ def _terminate(signum, frame):
 def parse_args(argv):
     # Common options are accepted before or after the subcommand; SUPPRESS keeps a subcommand's
     # parser from overwriting a value given before it.
-    common = _Parser(add_help=False)
-    common.add_argument("--root", type=Path, default=argparse.SUPPRESS, help="project directory (default: this repository)")
+    located = _Parser(add_help=False)  # pdf has its own --out (the PDF file)
+    located.add_argument("--root", type=Path, default=argparse.SUPPRESS, help="project directory (default: this repository)")
+    located.add_argument("--base-url", default=argparse.SUPPRESS,
+                         help="URL path the site is served under, e.g. /drafts/nm/ (default: relative URLs)")
+    common = _Parser(add_help=False, parents=[located])
     common.add_argument("--out", type=Path, default=argparse.SUPPRESS, help="output directory (default: ROOT/_site)")
-    common.add_argument("--base-url", default=argparse.SUPPRESS,
-                        help="URL path the site is served under, e.g. /drafts/nm/ (default: relative URLs)")
     parser = _Parser(description=__doc__.split("\n\n")[0], parents=[common],
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
                                      epilog="\n\n".join(__doc__.split("\n\n")[1:]))
     parser.add_argument("--no-figures", action="store_true",
                         help="do not regenerate figures; mark stale ones on the page")
-    commands = parser.add_subparsers(dest="command", metavar="{serve,figures,check}", parser_class=_Parser)
+    commands = parser.add_subparsers(dest="command", metavar="{serve,figures,check,pdf}", parser_class=_Parser)
     serve = commands.add_parser("serve", parents=[common],
                                 help="build a preview (in the cache, never --out), serve it on 127.0.0.1, live-reload on edits")
     serve.add_argument("--port", type=port_number, default=8000, help="port on 127.0.0.1 (default 8000; 0 picks a free one)")
@@ -113,6 +116,13 @@ def parse_args(argv):
     ray.add_argument("--ray", metavar="ADDRESS", type=ray_address,
                      help="run a named atlas's work items on an existing Ray cluster (default: Ray's RAY_ADDRESS, if set)")
     commands.add_parser("check", parents=[common], help="validate figures, citations, links and self-containment")
+    pdf = commands.add_parser("pdf", parents=[located], help="build the site, then print the article to PDF with chromium")
+    pdf.add_argument("--out", dest="pdf_out", type=Path, metavar="FILE",
+                     help="the PDF to write (default: index.pdf in the site, which the page then links to); "
+                          "the site goes to ROOT/_site, or the --out given before 'pdf'")
+    pdf.add_argument("--paper", choices=("a4", "letter"), default="a4", help="paper size (default a4)")
+    pdf.add_argument("--no-figures", action="store_true", default=argparse.SUPPRESS,
+                     help="do not regenerate figures; mark stale ones on the page")
     args = parser.parse_args(argv)
     if args.command == "serve" and hasattr(args, "out"):
         raise BadInput("serve builds its preview in its own folder and never into --out; "
@@ -211,6 +221,12 @@ def main(argv=None):
                 print(problem)
             print(f"check: {len(problems)} problem(s)" if problems else "check: ok")
             return 1 if problems else 0
+        elif args.command == "pdf":
+            from mechanics.site import pdf
+
+            printed = pdf.run(project, args.pdf_out, args.paper, regenerate=not args.no_figures)
+            print(f"printed {printed.path}: {printed.pages} pages, {printed.bytes / 1e6:.1f} MB "
+                  f"(build {printed.build_s:.1f}s, print {printed.print_s:.1f}s)")
     except BadInput as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
