@@ -2,9 +2,11 @@
 
   python build.py [--no-figures]         build _site/ (regenerating stale figures first)
   python build.py serve [--port N]       build, serve on 127.0.0.1 and live-reload on edits
-  python build.py figures [NAME ...]     regenerate stale figures [--force] [--quick] [--list]
+  python build.py figures [NAME ...]     regenerate stale figures [--force] [--quick] [--list] [--verbose]
                                          [--workers N | --ray ADDRESS] (an atlas's, on Ray)
   python build.py check                  validate the sources and the built site
+  python build.py pdf [--out FILE]       build the site, print the article to PDF with chromium
+                      [--paper a4|letter] (default: index.pdf in the site)
 
 Every command takes --root DIR (the project, default: this repository), --out DIR (default:
 ROOT/_site) and --base-url URL (default: relative URLs, which work under any base path).
@@ -17,6 +19,7 @@ names starts one; they list it, with its progress and the command that makes it.
 import argparse
 import os
 import signal
+import socket
 import sys
 import time
 from pathlib import Path
@@ -27,6 +30,7 @@ from mechanics.site.folders import check_root
 from mechanics.site.project import Project
 
 REPO = Path(__file__).resolve().parent
+RAY_CONNECT_TIMEOUT_S = 10  # a head that takes longer to accept a connection is not one to run on
 
 
 class _Parser(argparse.ArgumentParser):
@@ -62,6 +66,22 @@ def ray_address(text):
     return text
 
 
+def check_ray_reachable(address, where):
+    """Fail at once, naming the address, when nothing listens there: ray.init would wait minutes.
+    ("auto" and "local" are Ray's own words for a cluster found on this machine, or a new one.)"""
+    if address in ("auto", "local"):
+        return
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        raise BadInput(f"{where} {address!r} is not HOST:PORT, e.g. 10.0.0.5:6379 (the head's address)")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=RAY_CONNECT_TIMEOUT_S).close()
+    except OSError as error:
+        raise BadInput(f"cannot reach a Ray cluster at {address} ({where}): {error.strerror or error}; start one "
+                       "with `ray start --head --port 6379` on the head (README: On a cluster) and give its "
+                       "HOST:6379, or use --workers N for a local Ray instance") from None
+
+
 def _terminate(signum, frame):
     raise Interrupted("SIGTERM")  # in the main thread, so cleanup runs as for Ctrl-C
 
@@ -69,17 +89,18 @@ def _terminate(signum, frame):
 def parse_args(argv):
     # Common options are accepted before or after the subcommand; SUPPRESS keeps a subcommand's
     # parser from overwriting a value given before it.
-    common = _Parser(add_help=False)
-    common.add_argument("--root", type=Path, default=argparse.SUPPRESS, help="project directory (default: this repository)")
+    located = _Parser(add_help=False)  # pdf has its own --out (the PDF file)
+    located.add_argument("--root", type=Path, default=argparse.SUPPRESS, help="project directory (default: this repository)")
+    located.add_argument("--base-url", default=argparse.SUPPRESS,
+                         help="URL path the site is served under, e.g. /drafts/nm/ (default: relative URLs)")
+    common = _Parser(add_help=False, parents=[located])
     common.add_argument("--out", type=Path, default=argparse.SUPPRESS, help="output directory (default: ROOT/_site)")
-    common.add_argument("--base-url", default=argparse.SUPPRESS,
-                        help="URL path the site is served under, e.g. /drafts/nm/ (default: relative URLs)")
     parser = _Parser(description=__doc__.split("\n\n")[0], parents=[common],
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
                                      epilog="\n\n".join(__doc__.split("\n\n")[1:]))
     parser.add_argument("--no-figures", action="store_true",
                         help="do not regenerate figures; mark stale ones on the page")
-    commands = parser.add_subparsers(dest="command", metavar="{serve,figures,check}", parser_class=_Parser)
+    commands = parser.add_subparsers(dest="command", metavar="{serve,figures,check,pdf}", parser_class=_Parser)
     serve = commands.add_parser("serve", parents=[common],
                                 help="build a preview (in the cache, never --out), serve it on 127.0.0.1, live-reload on edits")
     serve.add_argument("--port", type=port_number, default=8000, help="port on 127.0.0.1 (default 8000; 0 picks a free one)")
@@ -88,12 +109,20 @@ def parse_args(argv):
     figures.add_argument("--force", action="store_true", help="regenerate even if fresh")
     figures.add_argument("--quick", action="store_true", help="few steps, small size: draft assets, stale for a full build")
     figures.add_argument("--list", action="store_true", help="list every figure with its status, inputs, duration and size")
+    figures.add_argument("--verbose", action="store_true", help="show TensorFlow's and absl's log lines")
     ray = figures.add_mutually_exclusive_group()
     ray.add_argument("--workers", type=worker_count, metavar="N",
                      help="run a named atlas's work items on a local Ray instance, N tasks at a time")
     ray.add_argument("--ray", metavar="ADDRESS", type=ray_address,
                      help="run a named atlas's work items on an existing Ray cluster (default: Ray's RAY_ADDRESS, if set)")
     commands.add_parser("check", parents=[common], help="validate figures, citations, links and self-containment")
+    pdf = commands.add_parser("pdf", parents=[located], help="build the site, then print the article to PDF with chromium")
+    pdf.add_argument("--out", dest="pdf_out", type=Path, metavar="FILE",
+                     help="the PDF to write (default: index.pdf in the site, which the page then links to); "
+                          "the site goes to ROOT/_site, or the --out given before 'pdf'")
+    pdf.add_argument("--paper", choices=("a4", "letter"), default="a4", help="paper size (default a4)")
+    pdf.add_argument("--no-figures", action="store_true", default=argparse.SUPPRESS,
+                     help="do not regenerate figures; mark stale ones on the page")
     args = parser.parse_args(argv)
     if args.command == "serve" and hasattr(args, "out"):
         raise BadInput("serve builds its preview in its own folder and never into --out; "
@@ -151,8 +180,11 @@ def run_figures(project, args):
             if state != "fresh":
                 print(_atlas_note(figure.name, state, figure_cache.atlas_progress(figure, args.quick)))
         chosen = [f for f in chosen if not f.is_atlas]
+    address = args.ray or (os.environ.get("RAY_ADDRESS") if args.workers is None else None)
+    if address and any(f.is_atlas for f in chosen):  # only an atlas goes to Ray
+        check_ray_reachable(address, "--ray" if args.ray else "RAY_ADDRESS")
     unavailable = figure_cache.refresh(chosen, project, quick=args.quick, force=args.force,
-                                       workers=args.workers, ray_address=args.ray)
+                                       workers=args.workers, ray_address=args.ray, verbose=args.verbose)
     if unavailable:
         print(f"not generated (weights unavailable): {', '.join(unavailable)}")
 
@@ -189,6 +221,12 @@ def main(argv=None):
                 print(problem)
             print(f"check: {len(problems)} problem(s)" if problems else "check: ok")
             return 1 if problems else 0
+        elif args.command == "pdf":
+            from mechanics.site import pdf
+
+            printed = pdf.run(project, args.pdf_out, args.paper, regenerate=not args.no_figures)
+            print(f"printed {printed.path}: {printed.pages} pages, {printed.bytes / 1e6:.1f} MB "
+                  f"(build {printed.build_s:.1f}s, print {printed.print_s:.1f}s)")
     except BadInput as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

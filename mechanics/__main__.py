@@ -6,7 +6,6 @@ image and output paths) are checked before TensorFlow and the model load.
 """
 
 import argparse
-import logging
 import os
 import re
 import sys
@@ -16,6 +15,8 @@ import numpy as np
 
 from mechanics.errors import BadInput
 from mechanics.inputs import MODEL_FILE_KINDS, MODEL_NAMES, check_model, resolve_image
+from mechanics.site.folders import usable_cache_dir
+from mechanics.site.tensorflow_log import quiet_tensorflow
 
 SIZE_RANGE = (8, 2048)       # input sizes in px
 RENDER_SIZE_RANGE = (16, 1024)
@@ -99,13 +100,6 @@ def _out_file(text):
     if not os.access(folder, os.W_OK):
         raise argparse.ArgumentTypeError(f"output {text}: folder {folder} is not writable")
     return text
-
-
-def quiet_tensorflow():
-    """Hide TensorFlow's and absl's start-up lines (C++ logs, deprecation warnings); errors still show."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    logging.getLogger("tensorflow").setLevel(logging.ERROR)
-    logging.getLogger("absl").setLevel(logging.ERROR)
 
 
 def _model(name):
@@ -401,6 +395,7 @@ def main(argv=None):
     if not args.verbose:
         quiet_tensorflow()
     try:
+        usable_cache_dir("for model graphs")  # every command loads a model, whose graph is cached there
         args.run(args)
     except BadInput as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -4,6 +4,7 @@ listed with their progress, and given pages in the site whose links all resolve.
 import json
 import os
 import shutil
+import socket
 import subprocess
 
 import pytest
@@ -91,15 +92,42 @@ def test_a_build_and_figures_without_names_list_an_atlas_but_never_make_it(atlas
     assert (atlas_project / "_site" / "assets" / "figures" / "atlas_tiny" / "block10_cells_0.jpg").is_file()
 
 
-def test_workers_and_ray_reach_the_atlas_make_and_ray_address_reaches_its_process(atlas_project):
+@pytest.fixture
+def listening():
+    """HOST:PORT of a loopback socket that accepts connections, as a Ray head's would."""
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        yield f"127.0.0.1:{server.getsockname()[1]}"
+
+
+@pytest.fixture
+def unreachable():
+    """HOST:PORT of a loopback port where nothing listens."""
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
+    return f"127.0.0.1:{port}"
+
+
+def test_workers_and_ray_reach_the_atlas_make_and_ray_address_reaches_its_process(atlas_project, listening):
     run_build(atlas_project, "figures", "atlas_tiny", "--workers", "3", check=True)
-    run_build(atlas_project, "figures", "atlas_tiny", "--force", "--ray", "head:6379", check=True)
-    env = {**os.environ, "PYTHONPATH": str(REPO), "RAY_ADDRESS": "cluster:6379"}
+    run_build(atlas_project, "figures", "atlas_tiny", "--force", "--ray", listening, check=True)
+    env = {**os.environ, "PYTHONPATH": str(REPO), "RAY_ADDRESS": listening}
     subprocess.run([PYTHON, str(REPO / "build.py"), "--root", str(atlas_project), "figures", "atlas_tiny", "--force"],
                    env=env, check=True, capture_output=True)
     assert calls(atlas_project) == [{"workers": 3, "ray_address": None, "RAY_ADDRESS": None},
-                                    {"workers": None, "ray_address": "head:6379", "RAY_ADDRESS": None},
-                                    {"workers": None, "ray_address": None, "RAY_ADDRESS": "cluster:6379"}]
+                                    {"workers": None, "ray_address": listening, "RAY_ADDRESS": None},
+                                    {"workers": None, "ray_address": None, "RAY_ADDRESS": listening}]
+
+
+@pytest.mark.parametrize("given", ["--ray", "RAY_ADDRESS"])
+def test_an_unreachable_ray_address_is_one_line_before_any_work(atlas_project, unreachable, monkeypatch, given):
+    before = snapshot(atlas_project / "assets")
+    if given == "RAY_ADDRESS":
+        monkeypatch.setenv("RAY_ADDRESS", unreachable)
+    result = run_build(atlas_project, "figures", "atlas_tiny", *(["--ray", unreachable] if given == "--ray" else []))
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert result.stderr.startswith(f"error: cannot reach a Ray cluster at {unreachable} ({given}): "), result.stderr
+    assert "ray start --head" in result.stderr
+    assert calls(atlas_project) == [] and snapshot(atlas_project / "assets") == before
 
 
 @pytest.mark.parametrize("args, message", [

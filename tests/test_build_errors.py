@@ -66,9 +66,12 @@ FRONT_MATTER = {
                       "index.md:2: front matter value not allowed"),
     "python name": ("date: 2025-01-15", "date: !!python/name:os.system", "index.md:7: front matter value not allowed"),
     "javascript url": ("    affiliations: [Test Lab]", "    affiliations: [Test Lab]\n    url: javascript:alert(1)",
-                       "index.md:5: author 'Ada Author' has url 'javascript:alert(1)': it must start with https://"),
-    "url without scheme": ("    affiliations: [Test Lab]", "    affiliations: [Test Lab]\n    url: example.org/ada",
-                           "index.md:5: author 'Ada Author' has url 'example.org/ada'"),
+                       "index.md:5: author 'Ada Author' has url 'javascript:alert(1)': it must be http(s)://, mailto:, "
+                       "doi: or a relative URL"),
+    "script url in disguise": ("    affiliations: [Test Lab]", "    affiliations: [Test Lab]\n    url: \" JaVa\\tScRiPt:alert(1)\"",
+                               "index.md:5: author 'Ada Author' has url ' JaVa\\tScRiPt:alert(1)'"),
+    "data url": ("    affiliations: [Test Lab]", "    affiliations: [Test Lab]\n    url: data:text/html,hi",
+                 "index.md:5: author 'Ada Author' has url 'data:text/html,hi'"),
 }
 
 
@@ -204,3 +207,33 @@ def test_build_and_check_need_no_cache(project, tmp_path):
     env = {"XDG_CACHE_HOME": str(tmp_path / "cache-file")}
     assert run(project, env=env).returncode == 0
     assert run(project, "check", env=env).returncode == 0
+
+
+@pytest.mark.parametrize("command", [[], ["figures"], ["figures", "alpha", "--force"], ["figures", "--list"], ["check"]])
+def test_a_typo_in_a_figures_params_names_figure_line_key_and_the_valid_keys(unchanged, command):
+    edit(unchanged / "figures_src" / "alpha.py", '"steps": 1', '"stpes": 64, "size": "big"')
+    result = run(unchanged, *command)
+    one_line_error(result, "alpha.py:8: figure 'alpha': unknown key 'stpes' (did you mean 'steps'? valid keys: size, steps,",
+                   "'size' is 'big', expected a whole number 16..1024")
+    assert "figure alpha" not in result.stderr  # no figure was started
+
+
+def test_a_bibliography_link_that_is_a_script_names_the_entry_and_html_in_a_title_stays_text(unchanged):
+    bib = unchanged / "article" / "references.bib"
+    bib.write_text(bib.read_text().replace("  title = {Feature Visualization},",
+                                           "  title = {Feature <script>alert(1)</script><b>Visualization</b>},\n"
+                                           "  url = { JaVaScript:alert(1)},"))
+    one_line_error(run(unchanged, "--no-figures"), "references.bib:1: broken entry 'olah2017feature': its URL "
+                   "'JaVaScript:alert(1)' may not be a link: give http(s)://, mailto:, doi: or a relative URL")
+
+
+def test_bibliography_links_that_are_web_or_doi_are_kept_and_html_in_a_title_is_text(project):
+    bib = project / "article" / "references.bib"
+    bib.write_text(bib.read_text().replace("  title = {Feature Visualization},",
+                                           "  title = {Feature <script>alert(1)</script><b>Visualization</b>},\n"
+                                           "  url = {doi:10.23915/distill.00007},"))
+    assert run(project, "--no-figures").returncode == 0
+    page = (project / "_site" / "index.html").read_text()
+    assert 'href="https://doi.org/10.23915/distill.00007"' in page
+    assert "<script>alert" not in page and "<b>visualization" not in page.lower()
+    assert "Feature &lt;script&gt;alert(1)&lt;/script&gt;&lt;b&gt;visualization&lt;/b&gt;" in page  # unsrt: sentence case

@@ -1,5 +1,6 @@
 """The figure cache: keys, staleness, regeneration into a scratch folder, failures keep old assets."""
 
+import fcntl
 import hashlib
 import json
 import os
@@ -250,3 +251,35 @@ def test_force_on_a_figure_whose_model_is_unavailable_keeps_the_committed_manife
 def test_figures_are_listed_with_numbers_in_names_in_numeric_order(tmp_path):
     root = make_project(tmp_path / "p", figures=("layer10", "layer8", "layer9"))
     assert list(figure_cache.discover(Project.at(root))) == ["layer8", "layer9", "layer10"]
+
+
+def test_tensorflow_start_up_lines_are_hidden_unless_verbose(project):
+    edit(project / "figures_src" / "alpha.py", "    pass\n", "    import tensorflow\n")
+    env = {"TF_ENABLE_ONEDNN_OPTS": "1"}  # oneDNN on, as on CPUs with AVX-512: start-up lines on fd 2
+    for flags, shown in [((), False), (("--verbose",), True)]:
+        build = start_figures(project, "alpha", "--force", *flags, env=env)
+        _, stderr = build.communicate(timeout=120)
+        assert build.returncode == 0, stderr
+        assert ("oneDNN custom operations are on" in stderr) == shown, stderr
+        assert ("absl::InitializeLog" in stderr) == shown, stderr
+
+
+@pytest.mark.parametrize("command", [["figures", "--list"], ["--no-figures"], ["check"], ["figures", "beta"]])
+def test_every_command_reading_the_assets_sweeps_what_a_dead_run_left_and_nothing_else(project, command):
+    figures = project / "assets" / "figures"
+    dead = figures / ".site-alpha-dead"  # as kill -9 leaves it: its lock died with its process
+    (dead / "assets").mkdir(parents=True)
+    (dead / "assets" / "figure.json").write_text("{}")
+    live = figures / ".site-beta-live"  # a run still going holds its lock
+    live.mkdir()
+    (figures / ".site-keep.txt").write_text("a file, not a scratch folder")
+    (figures / ".mine").mkdir()
+    fd = os.open(live, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        result = run_build(project, *command)
+        assert result.returncode == 0, result.stderr
+        assert not dead.exists() and live.is_dir()
+        assert (figures / ".site-keep.txt").is_file() and (figures / ".mine").is_dir()
+    finally:
+        os.close(fd)

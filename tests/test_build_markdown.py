@@ -53,6 +53,15 @@ def test_dollars_in_code_and_escaped_dollars_stay_text(bib):
     assert "[@nope]" in page.body_html
 
 
+def test_code_of_every_kind_is_never_maths_or_our_syntax(bib):
+    body = ("Text.\n\n    return shell_exec(\"echo $input | $markdown_script\");\n    [@nope] @figure(zz)\n\n"
+            "Inline `$a | $b` and\n\n```\n$c | $d\n```\n\nthen $x^2$.\n")
+    page = render(body, bib, figures=())
+    assert '<code>return shell_exec("echo $input | $markdown_script");\n[@nope] @figure(zz)\n</code></pre>' in page.body_html
+    assert "<code>$a | $b</code>" in page.body_html and "$c | $d" in page.body_html
+    assert page.body_html.count("<math") == 1  # only $x^2$
+
+
 def test_citations_are_numbered_by_first_use_and_listed_in_that_order(bib):
     page = render("First [@szegedy2015going]. Both [@olah2017feature; @szegedy2015going].\n", bib, figures=())
     assert '<a href="#ref-szegedy2015going" data-cite="szegedy2015going">1</a>]' in page.body_html
@@ -133,6 +142,9 @@ def test_fenced_code_without_a_language_keeps_its_lines(bib):
     ("$$\\frac{1}{2}\n\nnever closed\n", 10, "unbalanced '$'"),
     ("Text.\n\n```pyhton\nx = 1\n```\n", 12, "unknown code language 'pyhton'"),
     ("~~~nosuchlang\nx\n~~~\n", 10, "unknown code language 'nosuchlang'"),
+    ("Text.\n\n@figure alpha\n", 12, "malformed directive '@figure alpha': write @figure(NAME) alone on its line"),
+    ("Text.\n\n  @figure(alpha) and more\n", 12, "malformed directive '@figure(alpha) and more'"),
+    ("Text.\n\n@figure[alpha]\n", 12, "malformed directive '@figure[alpha]'"),
 ])
 def test_markdown_mistakes_name_the_article_line(bib, body, line, message):
     with pytest.raises(SourceError) as error:

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from mechanics.__main__ import main
+from mechanics.site.tensorflow_log import kept_lines
 
 ROOT = Path(__file__).parent.parent
 
@@ -166,14 +167,38 @@ def test_bad_arguments_fail_before_tensorflow_loads(argv, message, tmp_path):
     assert re.search(message, child.stderr), child.stderr
 
 
+@pytest.mark.parametrize("cache", ["a file", "inside a file", "unwritable"])
+@pytest.mark.parametrize("command", [["layers", "efficientnet_lite0"], ["models"]])
+def test_an_unusable_cache_folder_is_one_line_before_tensorflow(tmp_path, cache, command):
+    (tmp_path / "file").write_text("not a folder")
+    folder = {"a file": tmp_path / "file", "inside a file": tmp_path / "file" / "cache",
+              "unwritable": Path("/proc")}[cache]  # /proc: no one, not even root, makes folders there
+    child = subprocess.run([sys.executable, "-c", CHECK_WITHOUT_TENSORFLOW, *command], capture_output=True, text=True,
+                           cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT), "XDG_CACHE_HOME": str(folder)})
+    assert child.stdout.split() == ["False", "2"], child.stderr
+    assert len(child.stderr.strip().splitlines()) == 1, child.stderr
+    assert re.fullmatch(r"error: cannot use the cache folder \S*neuron-mechanics for model graphs "
+                        r"\(.+\); set XDG_CACHE_HOME to a writable folder\n", child.stderr), child.stderr
+
+
 def test_tensorflow_start_up_lines_are_hidden_unless_verbose(tmp_path):
     def run_cli(*flags):
-        env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+        # With oneDNN on (as on CPUs with AVX-512), TensorFlow's C++ side writes its start-up lines to fd 2.
+        env = {**{k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}, "TF_ENABLE_ONEDNN_OPTS": "1"}
         return subprocess.run([sys.executable, "-m", "mechanics", *flags, "classify", "efficientnet_lite0",
                                "skimage:coffee.png"], capture_output=True, text=True, cwd=ROOT, env=env)
     quiet, verbose = run_cli(), run_cli("--verbose")
     assert quiet.returncode == 0 and quiet.stderr == "" and quiet.stdout.startswith("967\t")
-    assert "tensorflow" in verbose.stderr.lower() and verbose.stdout == quiet.stdout
+    assert "oneDNN custom operations are on" in verbose.stderr and verbose.stdout == quiet.stdout
+
+
+def test_only_tensorflow_start_up_lines_are_dropped():
+    captured = ("WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
+                "I0000 00:00:1796009036.285250   10618 port.cc:153] oneDNN custom operations are on.\n"
+                "E0000 00:00:1796009036.285250   10618 cuda.cc:9] a real error\n"
+                "Traceback (most recent call last):\n")
+    assert kept_lines(captured) == ("E0000 00:00:1796009036.285250   10618 cuda.cc:9] a real error\n"
+                                    "Traceback (most recent call last):\n")
 
 
 @pytest.mark.parametrize("corruption", ["garbage", "another graph"])

@@ -52,11 +52,24 @@
     box.style.top = (rect.bottom + window.scrollY + 6) + "px";
   }
 
+  // A tap shows the box instead of jumping to the appendix (a touch has no hover); a tap
+  // elsewhere closes it. Mouse clicks and Enter still follow the link.
+  var pointerType = "mouse";
+  document.addEventListener("pointerdown", function (event) { pointerType = event.pointerType; }, true);
+
   document.querySelectorAll(".citation, .footnote-ref").forEach(function (trigger) {
     trigger.addEventListener("mouseenter", function () { show(trigger); });
     trigger.addEventListener("mouseleave", scheduleHide);
     trigger.addEventListener("focusin", function () { show(trigger); });
     trigger.addEventListener("focusout", scheduleHide);
+    trigger.addEventListener("click", function (event) {
+      if (pointerType !== "touch") return;
+      event.preventDefault();
+      show(trigger);
+    });
+  });
+  document.addEventListener("click", function (event) {
+    if (box && !box.contains(event.target) && !event.target.closest(".citation, .footnote-ref")) hide();
   });
   document.addEventListener("keydown", function (event) { if (event.key === "Escape") hide(); });
 

@@ -11,7 +11,7 @@ import jinja2
 from markupsafe import Markup, escape
 from pygments.formatters import HtmlFormatter
 
-from mechanics.site import atlas_pages, figure_cache, frontmatter
+from mechanics.site import atlas_pages, figure_cache, frontmatter, metadata
 from mechanics.site.citations import Bibliography
 from mechanics.site.errors import FigureError, SourceError, display_path, read_source
 from mechanics.site.folders import MARKER, MARKER_TEXT, check_output
@@ -45,9 +45,10 @@ class BuildReport:
         return [a for a in self.atlases if a.status != "fresh"]
 
 
-def render_article(project, regenerate=True, live_reload=False):
-    """(index.html text, the embedded figures, their states, the atlases); raises BadInput on
-    any bad input. Atlases are never computed here (see atlas_pages)."""
+def render_article(project, regenerate=True, live_reload=False, pdf=None):
+    """(index.html text, the embedded figures, their states, the atlases, the social card or None);
+    raises BadInput on any bad input. Atlases are never computed here (see atlas_pages).
+    pdf: the path in the site of the article's PDF, when the build makes one (build.py pdf)."""
     path = project.index_md
     text = read_source(path, "the article")
     meta, body, body_line = frontmatter.split(text, path)
@@ -65,11 +66,13 @@ def render_article(project, regenerate=True, live_reload=False):
     atlases = atlas_pages.collect(project, figures)
 
     env = _environment(project.templates_dir)
-    states, body_html = [], page.body_html
+    states, body_html, figure_html = [], page.body_html, {}
     for number, figure in enumerate(embedded, start=1):
         state = _state(figure, number, project, unavailable)
         states.append(state)
-        body_html = body_html.replace(figure_slot(figure.name), _figure_html(env, project, figure, state, page, atlases))
+        figure_html[figure.name] = _figure_html(env, project, figure, state, page, atlases)
+        body_html = body_html.replace(figure_slot(figure.name), figure_html[figure.name])
+    card = metadata.choose_card(meta, path, embedded, figure_html)
     html = _render(env, "base.html", {
         "meta": meta,
         "date": f"{meta.date:%B} {meta.date.day}, {meta.date.year}",
@@ -83,15 +86,21 @@ def render_article(project, regenerate=True, live_reload=False):
         "highlight_css": HIGHLIGHT_CSS,
         "live_reload_url": LIVE_RELOAD_PATH if live_reload else None,
         "atlas_url": project.url(atlas_pages.INDEX) if atlases else None,
+        "head_tags": metadata.head_tags(
+            meta, [bibliography.entries[ref.key] for ref in page.references], card,
+            metadata.absolute(meta, metadata.CARD, project.url(metadata.CARD)),
+            pdf and metadata.absolute(meta, pdf, project.url(pdf))),
+        "cite": metadata.cite_as(meta, meta.url),
+        "pdf_url": pdf and project.url(pdf),
     })
-    return html, embedded, states, atlases
+    return html, embedded, states, atlases, card
 
 
-def build(project, regenerate=True, live_reload=False):
-    """Build the site into a scratch directory, then swap it in as project.out."""
+def build(project, regenerate=True, live_reload=False, pdf=None):
+    """Build the site into a scratch directory, then swap it in as project.out. pdf: see render_article."""
     check_output(project.out, project.root)
     sweep(project.out.parent, made_for=project.out.name)
-    html, embedded, states, atlases = render_article(project, regenerate, live_reload)
+    html, embedded, states, atlases, card = render_article(project, regenerate, live_reload, pdf)
     files = _site_files(project, embedded + atlas_pages.site_figures(atlases))
     env = _environment(project.templates_dir)
     # A preview (live reload) removes the old site in the background: it is no longer served.
@@ -103,6 +112,9 @@ def build(project, regenerate=True, live_reload=False):
         (staging / "index.html").write_text(html, encoding="utf-8")
         (staging / "static").mkdir(mode=0o755)
         (staging / "static" / HIGHLIGHT_CSS).write_text(highlight_css(), encoding="utf-8")
+        if card:
+            (staging / metadata.CARD).parent.mkdir(mode=0o755, parents=True, exist_ok=True)
+            (staging / metadata.CARD).write_bytes(metadata.card_bytes(card))
         atlas_pages.write_pages(project, atlases, lambda name, context: _render(env, name, context), staging)
         copied = {}
         for rel, source in files.items():

@@ -4,7 +4,8 @@ Sources: rendering the article (in memory) fails on an unknown figure or citatio
 Site: every internal link and anchor of every HTML page resolves, and no script, style,
 image or font is loaded from outside _site/ (in HTML attributes and in CSS url(...)). The atlas
 entries a diagram may link to (its data-atlas, see atlas_pages.py) count as links: each
-`page#unit-<channel>` must resolve too.
+`page#unit-<channel>` must resolve too. The page's metadata tags (metadata.check_head) match the
+front matter and name files that exist.
 """
 
 import html.parser
@@ -14,8 +15,8 @@ import urllib.parse
 from pathlib import Path
 
 from mechanics.errors import BadInput
-from mechanics.site import builder
-from mechanics.site.errors import display_path
+from mechanics.site import builder, frontmatter, metadata
+from mechanics.site.errors import display_path, read_source
 
 # Attributes whose URL the browser loads as part of the page (as opposed to navigation links).
 _LOADED = {("script", "src"), ("link", "href"), ("img", "src"), ("img", "srcset"), ("source", "src"),
@@ -34,6 +35,8 @@ class _Page(html.parser.HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         line = self.getpos()[0]
+        if tag == "link" and dict(attrs).get("rel") == "canonical":
+            return  # the page's public address, not loaded: metadata.check_head verifies it
         for name, value in attrs:
             if value is None:
                 continue
@@ -135,4 +138,12 @@ def _check_url(url, page_path, site, base_url, pages, loaded):
 def run(project):
     """All problems found: source errors raise BadInput; site problems are returned."""
     builder.render_article(project, regenerate=False)
-    return check_site(project)
+    problems = check_site(project)
+    return problems + check_metadata(project)
+
+
+def check_metadata(project):
+    """The built page's Scholar, canonical, Open Graph and Twitter tags match the front matter, and
+    the card image and PDF they name are files of the site."""
+    meta, _, _ = frontmatter.split(read_source(project.index_md, "the article"), project.index_md)
+    return metadata.check_head(meta, project.out, project.base_url)

@@ -1,5 +1,6 @@
 """Citations from a BibTeX file (parsed and formatted by pybtex), numbered by first use."""
 
+import html
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -9,6 +10,7 @@ from pybtex.database import parse_string
 from pybtex.exceptions import PybtexError
 from pybtex.plugin import find_plugin
 
+from mechanics.site import links
 from mechanics.site.errors import SourceError, read_source
 
 
@@ -77,10 +79,21 @@ def _format(text, keys):
     result = []
     try:
         for number, entry in enumerate(style.format_entries([entries[key] for key in keys]), start=1):
-            result.append(Reference(key=entry.key, number=number, html=entry.text.render(backend)))
+            result.append(Reference(key=entry.key, number=number, html=_safe_links(entry.key, entry.text.render(backend))))
     except PybtexError as error:
         raise _BrokenEntry(keys[len(result)], _reason(error)) from None
     return tuple(result)
+
+
+def _safe_links(key, rendered):
+    """The entry's HTML with every link checked (mechanics.site.links); a URL that may not be a
+    link (javascript:, data:, ...) breaks the entry."""
+    def check(match):
+        url = links.safe_url(html.unescape(match.group(1)))
+        if url is None:
+            raise _BrokenEntry(key, f"its URL {html.unescape(match.group(1))!r} may not be a link: give {links.ALLOWED}")
+        return f'href="{html.escape(url)}"'
+    return re.sub(r'href="([^"]*)"', check, rendered)
 
 
 def _reason(error):

@@ -34,8 +34,9 @@ import mechanics
 from mechanics.errors import BadInput
 from mechanics.figure_spec import FigureSpec
 from mechanics.inputs import image_id, weights_id
+from mechanics.site import figure_params
 from mechanics.site.errors import FigureError, Interrupted, SourceError, read_source
-from mechanics.site.folders import check_writable
+from mechanics.site.folders import usable_cache_dir
 from mechanics.site.fsutil import TEMP_PREFIX, new_dir, scratch, swap_in, sweep
 
 MANIFEST = "manifest.json"
@@ -124,7 +125,10 @@ def natural_key(name):
 
 
 def discover(project):
-    """Every figure script in figures_src/, by name (numbers in names in numeric order)."""
+    """Every figure script in figures_src/, by name (numbers in names in numeric order).
+    Every command that reads assets/figures/ starts here, so scratch folders left there by a
+    run that died (kill -9) are removed here, those of a live run left alone (fsutil.sweep)."""
+    sweep(project.figure_assets)
     figures = {}
     for script in sorted(project.figures_src.glob("*.py"), key=lambda script: natural_key(script.name)):
         if script.name.startswith(("_", ".")):
@@ -134,8 +138,21 @@ def discover(project):
             raise SourceError(script, None, "a figure script must define FIGURE = FigureSpec(...)")
         if spec.name != script.stem:
             raise SourceError(script, None, f"FIGURE.name is {spec.name!r} but must equal the file name {script.stem!r}")
+        _check_params(spec, script)
         figures[spec.name] = Figure(spec=spec, script=script, assets=project.figure_assets / spec.name)
     return figures
+
+
+def _check_params(spec, script):
+    """Every problem of the figure's kind and params in one line, at the line of the first."""
+    found = figure_params.problems(spec.kind, spec.params)
+    if found:
+        key = found[0][0]
+        where = rf"\b{re.escape(key)}\s*=|[\"']{re.escape(key)}[\"']\s*:" if isinstance(key, str) else r"\bkind\s*="
+        text = script.read_text(encoding="utf-8")
+        match = re.search(where, text)
+        line = text.count("\n", 0, match.start()) + 1 if match else None
+        raise SourceError(script, line, f"figure {spec.name!r}: " + "; ".join(message for _, message in found))
 
 
 def takes_ray_options(figure):
@@ -291,10 +308,11 @@ def _validate(name, figure_dir):
     return contract.validate_figure(name, figure_dir)
 
 
-def regenerate(figure, project, quick, workers=None, ray_address=None):
+def regenerate(figure, project, quick, workers=None, ray_address=None, verbose=False):
     """Run the figure's make() in a child process and swap its assets in on success.
 
-    `workers` and `ray_address` go to make() (an atlas's: see takes_ray_options) when given.
+    `workers` and `ray_address` go to make() (an atlas's: see takes_ray_options) when given;
+    `verbose` shows TensorFlow's start-up lines.
     Returns None, or the message of WeightsUnavailable when the model cannot be had here.
     On any failure or interrupt the old assets stay as they were, and the child is stopped.
     """
@@ -309,7 +327,7 @@ def regenerate(figure, project, quick, workers=None, ray_address=None):
                    "--error-file", str(error_file), "--modules-file", str(modules_file),
                    "--parent-pid", str(os.getpid())] + (["--quick"] if quick else [])
         command += (["--workers", str(workers)] if workers is not None else []) + (
-            ["--ray-address", ray_address] if ray_address else [])
+            ["--ray-address", ray_address] if ray_address else []) + (["--verbose"] if verbose else [])
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(
             [str(Path(mechanics.__file__).parent.parent)] + [p for p in [os.environ.get("PYTHONPATH")] if p])}
         started = time.monotonic()
@@ -398,11 +416,10 @@ def _read_failure(error_file):
         return "the figure process died without a message"
 
 
-def refresh(figures, project, quick=False, force=False, workers=None, ray_address=None):
-    """Regenerate the stale, missing or corrupt figures among `figures`; {name: message} of
-    unavailable ones. Scratch folders of interrupted runs are removed first. `workers` and
-    `ray_address` go to every one's make(): give them only for figures that take them."""
-    sweep(project.figure_assets)
+def refresh(figures, project, quick=False, force=False, workers=None, ray_address=None, verbose=False):
+    """Regenerate the stale, missing or corrupt figures among `figures` (from discover());
+    {name: message} of unavailable ones. `workers` and `ray_address` go to every one's make():
+    give them only for figures that take them."""
     unavailable, made = {}, []
     for figure in figures:
         state = status(figure, project.root, quick)
@@ -411,7 +428,7 @@ def refresh(figures, project, quick=False, force=False, workers=None, ray_addres
         elif force or state != "fresh":
             _check_cache()
             try:
-                message = regenerate(figure, project, quick, workers, ray_address)
+                message = regenerate(figure, project, quick, workers, ray_address, verbose)
             except KeyboardInterrupt:
                 raise Interrupted("Ctrl-C", _kept(figure, made)) from None
             except Interrupted as stop:
@@ -427,13 +444,7 @@ def refresh(figures, project, quick=False, force=False, workers=None, ray_addres
 def _check_cache():
     """The engine caches model graphs in the user's cache folder: refuse to start a figure
     (and load TensorFlow) when that folder cannot be used."""
-    from mechanics.storage import cache_dir
-
-    try:
-        check_writable(cache_dir(), "the cache folder (set XDG_CACHE_HOME to a writable folder)")
-    except OSError as error:
-        raise BadInput(f"cannot use the cache folder {error.filename} ({error.strerror}); "
-                       "set XDG_CACHE_HOME to a writable folder") from None
+    usable_cache_dir("for the figure's model graphs")
 
 
 def _kept(figure, made):

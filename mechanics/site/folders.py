@@ -6,6 +6,7 @@ the project root, the source folders and their ancestors, whatever they hold.
 """
 
 import os
+import tempfile
 
 from mechanics.errors import BadInput
 from mechanics.site.errors import display_path
@@ -52,3 +53,20 @@ def check_writable(folder, what):
         raise BadInput(f"{what}: {display_path(existing)} is a file, not a folder")
     if not os.access(existing, os.W_OK | os.X_OK):
         raise BadInput(f"{what}: {display_path(existing)} is not writable")
+
+
+def usable_cache_dir(purpose):
+    """The engine's cache folder ($XDG_CACHE_HOME/neuron-mechanics), made if missing, once a file
+    could be created in it; else one line naming the folder, the reason and what to set. The
+    engine writes model graphs, downloads and work items there, so a command that needs it
+    checks it before any TensorFlow."""
+    from mechanics.storage import cache_dir
+
+    try:
+        folder = cache_dir()
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        raise BadInput(f"cannot use the cache folder {display_path(error.filename or folder)} {purpose} "
+                       f"({error.strerror}); set XDG_CACHE_HOME to a writable folder") from None
+    return folder

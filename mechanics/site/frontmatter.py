@@ -1,11 +1,13 @@
 """The YAML front matter of article/index.md, checked field by field with line numbers."""
 
 import datetime
+import re
 import urllib.parse
 from dataclasses import dataclass
 
 import yaml
 
+from mechanics.site import links
 from mechanics.site.errors import SourceError
 
 REQUIRED = ("title", "description", "authors", "date", "bibliography")
@@ -25,6 +27,13 @@ class FrontMatter:
     authors: tuple[Author, ...]
     date: datetime.date
     bibliography: str  # path relative to the article directory
+    # Publishing fields, optional (see _publishing): where the article lives, its DOI, licence,
+    # last update, and which figure the social card shows.
+    url: str | None = None
+    doi: str | None = None
+    license: str | None = None
+    updated: datetime.date | None = None
+    card_figure: str | None = None
 
 
 def split(text, path):
@@ -88,7 +97,45 @@ def _parse(yaml_text, path, first_line, closing_line):
         authors=tuple(_author(node, path, line, value) for node in _authors(fields["authors"], path, line)),
         date=date,
         bibliography=text("bibliography"),
+        **_publishing(fields, date, path, line, value),
     )
+
+
+_DOI = re.compile(r"10\.\d{4,9}/\S+")
+_FIGURE_NAME = re.compile(r"[A-Za-z0-9_\-]+")
+
+
+def _publishing(fields, date, path, line, value):
+    """The optional fields url, doi, license, updated and card_figure, each checked at its line.
+    An empty value (doi: "") means none."""
+    found = {}
+    for name in ("url", "doi", "license", "updated", "card_figure"):
+        node = fields.get(name)
+        data = value(node) if node is not None else None
+        if data is None or data == "":
+            continue
+        if name == "updated":
+            if not isinstance(data, datetime.date) or data < date:
+                raise SourceError(path, line(node), f"front matter field 'updated' must be a date like 2025-02-28, "
+                                  f"on or after 'date' ({date.isoformat()})")
+        elif not isinstance(data, str) or not data.strip():
+            raise SourceError(path, line(node), f"front matter field {name!r} must be text")
+        elif name == "url" and not _is_absolute_web(data):
+            raise SourceError(path, line(node), f"front matter field 'url' is {data!r}: give the article's absolute "
+                              "address, starting with https:// or http://, e.g. https://example.org/neuron-mechanics/")
+        elif name == "doi" and not _DOI.fullmatch(data.strip()):
+            raise SourceError(path, line(node), f"front matter field 'doi' is {data!r}: give a DOI like 10.23915/distill.00007 "
+                              "(without https://doi.org/), or leave it empty")
+        elif name == "card_figure" and not _FIGURE_NAME.fullmatch(data):
+            raise SourceError(path, line(node), f"front matter field 'card_figure' is {data!r}: give a figure's name "
+                              "(letters, digits, '_', '-'), as in @figure(NAME)")
+        found[name] = data.strip() if isinstance(data, str) else data
+    return found
+
+
+def _is_absolute_web(url):
+    parts = urllib.parse.urlsplit(url.strip())
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and not any(c.isspace() for c in url.strip())
 
 
 def _authors(node, path, line):
@@ -107,16 +154,6 @@ def _author(node, path, line, value):
     if not affiliations or not all(isinstance(a, str) for a in affiliations):
         raise SourceError(path, line(node), f"author {data['name']!r} needs 'affiliations': a list of names")
     url = data.get("url")
-    if url is not None and not _is_web_or_mail(url):
-        raise SourceError(path, line(node), f"author {data['name']!r} has url {url!r}: it must start with "
-                          "https://, http:// or mailto:")
-    return Author(name=data["name"], affiliations=tuple(affiliations), url=url)
-
-
-def _is_web_or_mail(url):
-    if not isinstance(url, str):
-        return False
-    parts = urllib.parse.urlsplit(url.strip())
-    if parts.scheme in ("http", "https"):
-        return bool(parts.netloc)
-    return parts.scheme == "mailto" and bool(parts.path)
+    if url is not None and links.safe_url(url) is None:
+        raise SourceError(path, line(node), f"author {data['name']!r} has url {url!r}: it must be {links.ALLOWED}")
+    return Author(name=data["name"], affiliations=tuple(affiliations), url=url and links.safe_url(url))

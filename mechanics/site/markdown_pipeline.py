@@ -6,8 +6,9 @@ Syntax added on top of Python-Markdown (footnotes, tables, toc):
 - a line `@figure(NAME)` embeds figure NAME (numbered in order of appearance);
 - `@fig:NAME` is a link reading "Figure N";
 - fenced code blocks are highlighted by Pygments when they name a language.
-None of these are recognised inside code spans or fenced code blocks. A `$` that opens no math,
-an unknown code language and a footnote reference without definition are errors.
+None of these are recognised inside code (spans, fenced and indented blocks). A `$` that opens no
+math, a line starting with `@figure` that is not `@figure(NAME)`, an unknown code language and a
+footnote reference without definition are errors.
 
 Our syntax is replaced before Markdown parses blocks, while the text still has the source's line
 numbers, so every error names file and line. The replacements go into Markdown's HTML stash,
@@ -31,7 +32,8 @@ from mechanics.site.texmath import tex_to_mathml
 
 _TOKENS = re.compile(
     r"""
-    (?P<fence>^[ \t]*(?P<fence_mark>`{3,}|~{3,})[ \t]*\{?\.?(?P<fence_lang>[\w#.+-]*)[^\n]*\n.*?^[ \t]*(?P=fence_mark)[ \t]*$)
+    (?P<indented>(?:\A|^[ \t]*\n)(?:(?:[ ]{4}|\t)[^\n]*(?:\n|\Z)|[ \t]*\n(?=[ ]{4}|\t))+)
+  | (?P<fence>^[ \t]*(?P<fence_mark>`{3,}|~{3,})[ \t]*\{?\.?(?P<fence_lang>[\w#.+-]*)[^\n]*\n.*?^[ \t]*(?P=fence_mark)[ \t]*$)
   | (?P<code>(?P<ticks>`+)(?:(?!\n[ \t]*\n).)+?(?<!`)(?P=ticks)(?!`))
   | \\(?P<dollar>\$)
   | \$\$(?P<display>.+?)\$\$
@@ -41,6 +43,7 @@ _TOKENS = re.compile(
   | \[\^(?P<note_ref>[^\]\s]+)\]
   | \[(?P<cites>@[^\]]*)\](?!\()
   | ^[ \t]*@figure\((?P<figure>[^)\n]*)\)[ \t]*$
+  | ^[ \t]*(?P<bad_figure>@figure[^\n]*)
   | @fig:(?P<figref>[A-Za-z0-9_\-]+)
     """,
     re.MULTILINE | re.DOTALL | re.VERBOSE,
@@ -116,8 +119,11 @@ class _Renderer:
         if kind == "fence":
             _check_language(match, source)
             return match.group()
-        if kind == "code":
+        if kind in ("code", "indented"):
             return match.group()
+        if kind == "bad_figure":
+            raise source.error(match.start(kind), f"malformed directive {_clip(match.group(kind))}: write "
+                               "@figure(NAME) alone on its line, NAME a script in figures_src/")
         if kind == "dollar":
             return "&#36;"
         if kind == "stray":

@@ -1,7 +1,7 @@
 """Child process that runs one figure script's make(out_dir, quick).
 
 Run by the figure cache as `python -m mechanics.site.run_figure SCRIPT OUT_DIR --error-file F
---modules-file M --parent-pid PID [--workers N] [--ray-address ADDRESS]`, so the engine's
+--modules-file M --parent-pid PID [--workers N] [--ray-address ADDRESS] [--verbose]`, so the engine's
 TensorFlow state never enters the build process. --workers and --ray-address are passed to
 make() as `workers=` and `ray_address=` (an atlas figure's; the figure cache checks that make()
 takes them). On success it writes to M the engine modules make() imported, with their source hashes;
@@ -12,7 +12,6 @@ parent, even when the parent is killed with SIGKILL (Linux parent-death signal).
 import argparse
 import ctypes
 import json
-import logging
 import os
 import signal
 import sys
@@ -21,6 +20,7 @@ from pathlib import Path
 
 from mechanics.errors import WeightsUnavailable
 from mechanics.site.figure_cache import EXIT_WEIGHTS_UNAVAILABLE, load_script, loaded_engine_modules
+from mechanics.site.tensorflow_log import quiet_tensorflow
 
 _PR_SET_PDEATHSIG = 1
 
@@ -50,13 +50,11 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--workers", type=int)
     parser.add_argument("--ray-address")
+    parser.add_argument("--verbose", action="store_true", help="show TensorFlow's and absl's log lines")
     args = parser.parse_args(argv)
     die_with_parent(args.parent_pid)
-    # TensorFlow's and absl's start-up lines (C++ logs, deprecation warnings) say nothing about
-    # the figure; its errors still show.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    logging.getLogger("tensorflow").setLevel(logging.ERROR)
-    logging.getLogger("absl").setLevel(logging.ERROR)
+    if not args.verbose:  # TensorFlow's start-up lines say nothing about the figure; its errors still show
+        quiet_tensorflow()
     script = args.script.resolve()
     try:
         ray_options = {k: v for k, v in (("workers", args.workers), ("ray_address", args.ray_address)) if v is not None}

@@ -24,7 +24,7 @@ from mechanics.errors import BadInput
 from mechanics.site import builder
 from mechanics.site.errors import Interrupted, display_path
 from mechanics.site.figure_cache import is_scratch
-from mechanics.site.folders import check_writable
+from mechanics.site.folders import check_writable, usable_cache_dir
 
 KEEPALIVE_S = 15
 
@@ -158,14 +158,7 @@ def open_server(project, port, state):
 
 def preview_dir(root):
     """The folder serve builds into: in the cache, one per project."""
-    from mechanics.storage import cache_dir
-
-    try:
-        cache = cache_dir()
-    except OSError as error:
-        raise BadInput(f"cannot use the cache folder {display_path(error.filename or '')} for the preview "
-                       f"({error.strerror}); set XDG_CACHE_HOME to a writable folder") from None
-    folder = cache / "preview" / hashlib.sha256(str(root).encode()).hexdigest()[:16]
+    folder = usable_cache_dir("for the preview") / "preview" / hashlib.sha256(str(root).encode()).hexdigest()[:16]
     check_writable(folder, "the preview folder in the cache (set XDG_CACHE_HOME to a writable folder)")
     return folder / "site"
 

@@ -199,6 +199,23 @@ def opened_page(request, browser, site_urls):
     yield from _article_page(browser, url, PageProblems(url))
 
 
+@pytest.fixture
+def open_article(browser, site_urls):
+    """open_article(how, **context_options): the article page opened `how` (a key of site_urls),
+    every diagram ready, in a context with those options (a phone, a colour scheme); each page is
+    closed and checked for console errors and bad requests at the end of the test."""
+    pages = []
+
+    def open_(how, **context_options):
+        url = site_urls[how]
+        pages.append(_article_page(browser, url, PageProblems(url), **context_options))
+        return next(pages[-1])
+
+    yield open_
+    for page in pages:
+        next(page, None)
+
+
 @pytest.fixture(scope="session")
 def artifacts():
     ARTIFACTS.mkdir(exist_ok=True)

@@ -387,9 +387,27 @@ bibliography: references.bib
 
 ## Diagrams
 
-Each figure below is made by a fixture script with synthetic sprites.
+Each figure below is made by a fixture script with synthetic sprites. A citation [@olah2017feature],
+a footnote[^tap] and an [external link](https://example.org/fixtures) for the phone and print
+tests, and maths and a table wider than a phone:
+
+$$ u = \\sum_{{x=0}}^{{W}} \\sum_{{y=0}}^{{H}} \\sum_{{c=0}}^{{C}} \\left( A[x, y, c] \\cdot W_{{\\text{{expanded}}}}[x, y, c] + b_{{\\text{{folded}}}}[c] \\right) + \\sum_{{k=0}}^{{K}} \\mathrm{{skip}}_k $$
+
+| layer | channels | window | spatial size | receptive field | stride | top class | score |
+|---|---|---|---|---|---|---|---|
+| block10_expanded_branch | 112 | 5x5 | 14x14 | 123x123 pixels | 16 | sports_car_convertible | 0.123456789 |
+
+[^tap]: The footnote a tap opens.
 
 {figures}
+"""
+
+REFERENCES = """@article{olah2017feature,
+  author = {Olah, Chris and Mordvintsev, Alexander and Schubert, Ludwig},
+  title = {Feature Visualization},
+  journal = {Distill},
+  year = {2017},
+}
 """
 
 # A figure script as the builder expects one: cheap FIGURE metadata, make() writing the assets.
@@ -426,6 +444,6 @@ def build_fixture_project(root, repo, figures=FIGURES, after_make=None, atlases=
     article = root / "article"
     article.mkdir()
     (article / "index.md").write_text(ARTICLE.format(figures="\n\n".join(f"@figure({n})" for n in figures)))
-    (article / "references.bib").write_text("")
+    (article / "references.bib").write_text(REFERENCES)
     shutil.copytree(repo / "article" / "templates", article / "templates")
     shutil.copytree(repo / "article" / "static", article / "static")

@@ -2,10 +2,12 @@
 loading, and the article's diagrams linking to the atlas; from a host, a base path and from disk."""
 
 import json
+import re
 import subprocess
 import sys
 
 import pytest
+from playwright.sync_api import expect
 
 from conftest import ATLAS, REPO, PageProblems, _open
 from figure_fixtures import ATLAS_LAYERS, atlas_top_channels
@@ -119,17 +121,29 @@ def test_a_layer_page_filters_opens_a_unit_and_follows_its_top_channel_to_the_ea
 def test_an_entry_has_a_stable_url_and_closing_it_clears_the_address(open_page, opened):
     page, _ = open_page(f"{BLOCK10}#unit-101", opened)
     detail = dialog(page)
-    assert detail.evaluate("d => d.open") and detail.locator("h2").text_content() == "block10:101"
+    expect(detail).to_be_visible()
+    expect(detail.locator("h2")).to_have_text("block10:101")
     detail.get_by_role("link", name="\u2190 previous").click()
-    assert page.evaluate("location.hash") == "#unit-23"
-    assert detail.locator("h2").text_content() == "block10:23"
+    expect(page).to_have_url(re.compile(r"#unit-23$"))
+    expect(detail.locator("h2")).to_have_text("block10:23")
     page.keyboard.press("Escape")
-    assert not detail.evaluate("d => d.open")
-    assert page.evaluate("location.hash") == ""
-    assert page.evaluate("document.activeElement.id") == "unit-23", "focus returns to the unit"
+    expect(detail).to_be_hidden()
+    expect(page).to_have_url(re.compile(r"block10\.html$"))
+    expect(page.locator("#unit-23")).to_be_focused()  # focus returns to the unit
     page.go_back()  # the entry before: unit 101, which opens again
-    page.wait_for_function("document.querySelector('dialog.atlas-detail').open")
-    assert detail.locator("h2").text_content() == "block10:101"
+    expect(detail).to_be_visible()
+    expect(detail.locator("h2")).to_have_text("block10:101")
+
+
+def test_the_heading_changes_no_later_than_the_address(open_page):
+    page, _ = open_page(f"{BLOCK10}#unit-101")
+    expect(dialog(page).locator("h2")).to_have_text("block10:101")
+    # Read in the same task as the click: the address has changed, the hashchange event has not run yet.
+    hash_and_heading = page.evaluate("""() => {
+        [...document.querySelectorAll('dialog.atlas-detail .atlas-step')].find((a) => a.textContent.includes('previous')).click();
+        return [location.hash, document.querySelector('dialog.atlas-detail h2').textContent];
+    }""")
+    assert hash_and_heading == ["#unit-23", "block10:23"]
 
 
 def test_a_layer_page_loads_its_sprites_lazily(open_page, site_dir):

@@ -92,8 +92,11 @@
     route() {
       const match = UNIT_HASH.exec(location.hash);
       const unit = match && this.units.get(+match[1]);
-      if (unit) this.open(unit);
-      else if (this.dialog.open) this.dialog.close();
+      if (!unit) {
+        if (this.dialog.open) this.dialog.close();
+      } else if (!this.dialog.open || this.dialog.dataset.channel !== String(unit.channel)) {
+        this.open(unit);
+      }
     }
 
     open(unit) {
@@ -101,9 +104,17 @@
       const at = channels.indexOf(unit.channel);
       const step = (offset, text) => {
         const channel = channels[at + offset];
-        return channel === undefined
-          ? el("span", { class: "atlas-step", "aria-disabled": "true", text })
-          : el("a", { class: "atlas-step", href: `#unit-${channel}`, text });
+        if (channel === undefined) return el("span", { class: "atlas-step", "aria-disabled": "true", text });
+        const link = el("a", { class: "atlas-step", href: `#unit-${channel}`, text });
+        // The entry changes before the address does (hashchange would come a task later); the
+        // link, replaced with the entry, could no longer navigate, so the address is set here.
+        link.addEventListener("click", (event) => {
+          if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+          event.preventDefault();
+          this.open(this.units.get(channel));
+          location.hash = `#unit-${channel}`;
+        });
+        return link;
       };
       const close = el("button", { type: "button", class: "atlas-close", "aria-label": "close", text: "\u00d7" });
       close.addEventListener("click", () => this.dialog.close());

@@ -103,16 +103,39 @@
   // this.assetUrl) and atlas links (this.atlasEntry), lets the component set its own state
   // (setup(), if it has one), renders it and marks it ready. The data stays in the element, so
   // the page's source of truth is inspectable.
+  // The static fallback (the partial's .nm-fallback, or a <noscript> holding it) stays in the
+  // element, as .nm-print-fallback, after render() replaces it: hidden on screen, it is what a
+  // printed page shows (components/diagrams.css).
   class Diagram extends HTMLElement {
     connectedCallback() {
       if (this.fig) return;
       ({ dataScript: this.dataScript, fig: this.fig, assetUrl: this.assetUrl } = readFigure(this));
       this.atlasEntry = atlasLinks(this);
+      const fallback = this.querySelector(":scope > .nm-fallback, :scope > noscript");
       this.setup?.();
       this.render();
+      if (fallback) this.append(printFallback(fallback));
       markReady(this);
     }
   }
+
+  function printFallback(fallback) {
+    let node = fallback;
+    if (fallback.localName === "noscript") {
+      // With scripts on, a <noscript>'s content is text: parse it (the build's own markup).
+      const template = document.createElement("template");
+      template.innerHTML = fallback.textContent;
+      node = template.content.querySelector(".nm-fallback") || el("div");
+    }
+    node.classList.replace("nm-fallback", "nm-print-fallback");
+    node.setAttribute("aria-hidden", "true");
+    return node;
+  }
+
+  // Lazy images hidden on screen would not load in time for a print: load them all first.
+  window.addEventListener("beforeprint", () => {
+    document.querySelectorAll('img[loading="lazy"]').forEach((img) => { img.loading = "eager"; });
+  });
 
   const fixed = (x, digits = 2) => x.toFixed(digits).replace("-", "\u2212");
   const signed = (n) => (n > 0 ? `+${n}` : n < 0 ? `\u2212${-n}` : "0");

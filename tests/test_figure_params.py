@@ -1,0 +1,39 @@
+"""The declared parameters of each kind of figure (mechanics/site/figure_params.py)."""
+
+import dataclasses
+from pathlib import Path
+
+from mechanics.site import figure_cache, figure_params
+from mechanics.site.project import Project
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_every_committed_figure_passes():
+    figures = figure_cache.discover(Project.at(REPO))  # raises on the first figure with a problem
+    assert {f.spec.kind for f in figures.values()} <= set(figure_params.KINDS)
+    assert all(figure_params.problems(f.spec.kind, f.spec.params) == [] for f in figures.values())
+
+
+def test_an_unknown_key_names_the_closest_valid_one_and_every_problem_is_reported():
+    found = figure_params.problems("atlas", {"layers": [["block10", "block9", "branch"]], "stpes": 64,
+                                             "size": "48", "seed": True, "at": [1, 2]})
+    assert [key for key, _ in found] == ["stpes", "size", "seed", "at"]
+    assert found[0][1].startswith("unknown key 'stpes' (did you mean 'steps'? valid keys: ")
+    assert "quick_channels" in found[0][1] and "spatial" not in found[0][1]  # an atlas renders neurons only
+    assert found[1][1] == "'size' is '48', expected a whole number 16..1024"
+    assert found[2][1] == "'seed' is True, expected a whole number 0..2147483647"
+    assert found[3][1].startswith("unknown key 'at' (valid keys: ")
+
+
+def test_an_unknown_kind_names_the_valid_kinds():
+    [(key, message)] = figure_params.problems("galery", {})
+    assert key is None and message.startswith("unknown kind 'galery' (did you mean 'gallery'? valid kinds: ")
+
+
+def test_render_defaults_are_the_renderers():
+    from mechanics.render import RenderSettings
+
+    declared = figure_params.SpatialRenderParams.options()
+    assert set(declared) == {f.name for f in dataclasses.fields(RenderSettings)}
+    assert {k: o.default for k, o in declared.items()} == dataclasses.asdict(RenderSettings())
