@@ -238,9 +238,17 @@ class Atlas(RenderParams):
     quick_channels = Int(1, 100_000, 2, "channels per layer in a --quick draft")
 
 
+class Trends(FigureParams):
+    kind = "trends"
+    atlases = ListOf(Text(expected="an atlas figure's name"),
+                     doc="the atlas figures whose every unit is measured (their files are the figure's inputs)")
+    units = ListOf(Row(expected="[model, layer, channel]"), [], "units whose percentiles in their layer become facts")
+    seed = Int(0, 2**31 - 1, 0, "seed of the assembly share's null")
+
+
 KINDS = {declaration.kind: declaration for declaration in (
     DecompositionGrid, AttributionExplorer, FactorView, ObjectiveComparison, Gallery, UnitRanking,
-    DecompositionComparison, Atlas)}
+    DecompositionComparison, Atlas, Trends)}
 
 
 def problems(kind, params):
