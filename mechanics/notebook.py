@@ -5,6 +5,7 @@
     attribution("efficientnet_lite0", "skimage:chelsea.png", "block12", ["logit:285"])
     factors("efficientnet_lite0", "skimage:chelsea.png", "block12/expand:10", prev="block11", k=4)
     atlas_entry("efficientnet_lite0", "block10:101")
+    figure("pointwise_factors")                                   # a committed figure of the article
 
 Each returns a `Diagram`, which displays itself (`_repr_html_`): the component the article uses
 (`article/static/components/<kind>.js` after `sprites.js`, styled by `diagrams.css`, all inline),
@@ -54,6 +55,8 @@ QUICK_VARIABLE = "MECHANICS_QUICK"
 _NOT_RESULTS = ("__main__.py", "notebook.py")
 CAPTION_STYLE = (".nm-notebook { margin: 0 0 24px; } .nm-notebook figcaption { font: 13px/1.4 system-ui, sans-serif; "
                  "color: #6b6b6b; max-width: 704px; margin: 8px auto 0; padding: 0 24px; }")
+# An atlas entry that no committed atlas holds is computed as they were (figures_src/atlas_*.py).
+ATLAS_SETTINGS = {"input_size": 128, "size": 48, "steps": 64, "objective": "dot", "seed": 0}
 ENTRY_FORMAT = 1  # bump when an atlas entry's figure changes shape
 
 
@@ -258,21 +261,36 @@ def factors(model, image, unit, prev, k=3, input_size=None, quick=None, **render
     return _computed(_spec("factor_view", model, params, [image]), quick, factor_view)
 
 
+def figure(name):
+    """A committed figure of the article (`assets/figures/NAME/`), shown by its component; an
+    atlas shows its entries by `atlas_entry`."""
+    from mechanics.contract import validate_figure
+    folder = COMMITTED_FIGURES / name
+    if not (folder / "figure.json").is_file():
+        made = sorted(p.parent.name for p in COMMITTED_FIGURES.glob("*/figure.json"))
+        raise BadInput(f"no committed figure {name!r}; committed figures: {', '.join(made)}")
+    fig = validate_figure(name, folder)
+    if fig["kind"] == "atlas":
+        raise BadInput(f"{name} is an atlas: show a unit's entry with atlas_entry(model, 'LAYER:CHANNEL')")
+    return Diagram(fig, folder)
+
+
 # -- atlas entries --------------------------------------------------------------------------
 
 
-def atlas_entry(model, unit, prev=None, path=None, quick=None):
+def atlas_entry(model, unit, prev=None, path=None, quick=None, **render):
     """A unit's entry in the atlas ('LAYER:CHANNEL'), as its atlas page shows it: its centre
     neuron's decomposition over the earlier layer, the top channels with that layer's unit tiles
     when an atlas has them. Read from the project's committed atlases when one holds the unit
-    (whatever `quick`), else computed as a one-unit atlas (`mechanics.atlas`; `prev` defaults to
-    the layer the unit's layer reads, `path` to 'branch' for a residual block, else 'full')."""
+    (whatever `quick`), else computed as a one-unit atlas (`mechanics.atlas`; for a residual
+    block `prev` defaults to the block before and `path` to its 'branch', as in the committed
+    atlases, whose settings, ATLAS_SETTINGS, `render` overrides)."""
     name = _model_name(model)
     target = _parse_unit(unit)
     found = _committed_layer(name, target.layer)
     if found is None or not (target.channel in {u["channel"] for u in found[2]["units"]}
                              and prev in (None, found[2]["prev_layer"]) and path in (None, found[2]["path"])):
-        found = _computed_atlas(name, target, prev, path, quick)
+        found = _computed_atlas(name, target, prev, path, quick, {**ATLAS_SETTINGS, **render})
     atlas_fig, folder, layer_data = found
     unit_data = next(u for u in layer_data["units"] if u["channel"] == target.channel)
     return _entry_diagram(name, atlas_fig, folder, layer_data, unit_data)
@@ -309,14 +327,17 @@ def _committed_layer(model_name, layer):
     return None
 
 
-def _computed_atlas(model_name, target, prev, path, quick):
+def _computed_atlas(model_name, target, prev, path, quick, settings):
     from mechanics import atlas
     from mechanics.zoo import load_model
     info = load_model(model_name).layer(target.layer)
-    prev = prev or info.prev
-    path = path or ("branch" if info.skip_from is not None and prev == info.prev else "full")
-    spec = _spec("atlas", model_name, {"layers": [[target.layer, prev, path, [target.channel]]]})
-    diagram = _computed(spec, quick, lambda out, figure, q: atlas.build(out, figure, q, progress=False))
+    if prev is None and info.skip_from is None:
+        raise BadInput(f"{model_name} {target.layer} is in no committed atlas and has no residual connection: "
+                       f"give prev, the earlier layer to decompose it over")
+    prev = prev or info.skip_from  # a residual block: the block before, through its branch
+    path = path or ("branch" if prev == info.skip_from else "full")
+    spec = _spec("atlas", model_name, {"layers": [[target.layer, prev, path, [target.channel]]], **settings})
+    diagram = _computed(spec, quick, lambda out_dir, atlas_spec, q: atlas.build(out_dir, atlas_spec, q, progress=False))
     entry = diagram.fig["layers"][0]
     return diagram.fig, diagram.folder, json.loads((diagram.folder / entry["file"]).read_text(encoding="utf-8"))
 

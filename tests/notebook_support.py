@@ -38,6 +38,18 @@ def run(nb, folder, cwd=NOTEBOOKS, env=None, timeout=120):
     return nb
 
 
+def fresh_cache(folder):
+    """An XDG_CACHE_HOME under `folder` without notebook results, to which the model graphs
+    already built are linked (not rebuilt)."""
+    from mechanics.storage import cache_dir
+    cache = Path(folder) / "cache"
+    (cache / "neuron-mechanics").mkdir(parents=True)
+    for built in cache_dir().iterdir():
+        if built.is_file():
+            (cache / "neuron-mechanics" / built.name).symlink_to(built)
+    return cache
+
+
 def code_notebook(*sources):
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in sources])
     nb.metadata["kernelspec"] = {"name": KERNEL, "display_name": KERNEL, "language": "python"}

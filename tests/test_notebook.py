@@ -8,7 +8,7 @@ import sys
 import nbformat
 import pytest
 
-from notebook_support import EXAMPLE, REPO, code_notebook, outputs, run
+from notebook_support import EXAMPLE, REPO, code_notebook, fresh_cache, outputs, run
 
 
 def test_the_example_notebook_is_committed_without_outputs():
@@ -24,9 +24,9 @@ def test_the_example_notebook_shows_each_result_as_the_articles_component(execut
         for output in outputs(cell, "execute_result"):
             if "text/html" in output["data"]:
                 html[cell.source.splitlines()[-1].split("(")[0]] = output["data"]["text/html"]
-    assert set(html) == {"show", "attribution", "factors", "atlas_entry"}
+    assert set(html) == {"show", "attribution", "figure", "atlas_entry"}
     for call, tag in (("show", "nm-decomposition-grid"), ("attribution", "nm-attribution-explorer"),
-                      ("factors", "nm-factor-view"), ("atlas_entry", "nm-decomposition-grid")):
+                      ("figure", "nm-factor-view"), ("atlas_entry", "nm-decomposition-grid")):
         page = html[call]
         assert f"<{tag} " in page and "customElements.define" in page
         # Images ride inline; nothing names a server or another file.
@@ -119,3 +119,61 @@ def test_atlas_entry_of_a_committed_atlas_holds_only_the_tiles_it_shows(tmp_path
     tops = {ch["channel"] for cell in next(iter(fig["views"].values()))["positive"]["cells"] for ch in cell["top_channels"]}
     assert fig["sprites"]["channels"]["count"] == len(tops)  # block9's atlas holds every channel
     assert len(entry._repr_html_()) < 400_000
+
+
+def test_a_figure_is_written_once_then_read_from_the_cache(tmp_path, monkeypatch):
+    from mechanics import notebook
+    from mechanics.errors import BadInput
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    written = []
+
+    def write(out_dir):
+        written.append(out_dir)
+        (out_dir / "figure.json").write_text(json.dumps({"kind": "gallery", "n": len(written)}))
+
+    first = notebook._cached("figure", "key", write, contract=False)
+    again = notebook._cached("figure", "key", write, contract=False)
+    assert len(written) == 1 and again.folder == first.folder and again.fig == {"kind": "gallery", "n": 1}
+
+    def fails(out_dir):
+        (out_dir / "figure.json").write_text("{}")
+        raise BadInput("channel 999 is out of range")
+
+    with pytest.raises(BadInput):
+        notebook._cached("figure", "other", fails, contract=False)
+    assert [p.name for p in (tmp_path / "neuron-mechanics" / "notebook").iterdir()] == ["figure_key"]
+
+
+def test_the_cache_key_follows_the_figures_input_hashes(tmp_path):
+    from PIL import Image
+
+    from mechanics.notebook import _cache_key, _spec
+    photo = tmp_path / "photo.png"
+    Image.new("RGB", (8, 8), (10, 20, 30)).save(photo)
+
+    def key(target="logit:285", quick=False, model="efficientnet_lite0"):
+        params = {"image": str(photo), "layer": "block12", "targets": [target]}
+        return _cache_key(_spec("attribution_explorer", model, params, [str(photo)]), quick)
+
+    first = key()
+    assert key() == first
+    assert len({first, key(target="logit:281"), key(quick=True), key(model="efficientnet_lite1")}) == 4
+    Image.new("RGB", (8, 8), (10, 20, 31)).save(photo)  # the same path, another picture
+    assert key() != first
+
+
+def test_an_atlas_entry_of_a_layer_no_atlas_holds_is_computed_as_a_one_unit_atlas(tmp_path, monkeypatch):
+    from mechanics import notebook
+    if notebook._committed_layer("efficientnet_lite0", "block10") is None:
+        pytest.skip("no committed atlas of efficientnet_lite0 block10")
+    assert notebook._committed_layer("efficientnet_lite0", "block11") is None
+    monkeypatch.setenv("XDG_CACHE_HOME", str(fresh_cache(tmp_path)))
+    entry = notebook.atlas_entry("efficientnet_lite0", "block11:7", quick=True)
+    fig = entry.fig
+    assert fig["target"]["label"] == "block11:7" and fig["prev_layer"] == "block10" and "branch" in fig["views"]
+    cells = next(iter(fig["views"].values()))["positive"]["cells"]
+    assert len(cells) == fig["window"]["height"] * fig["window"]["width"]
+    # Its top channels show block10's unit tiles from the committed block10 atlas.
+    assert all(ch["image"] is not None for cell in cells for ch in cell["top_channels"])
+    cached = tmp_path / "cache" / "neuron-mechanics" / "notebook"
+    assert sorted(p.name.rsplit("_", 1)[0] for p in cached.iterdir()) == ["atlas", "atlas_entry"]
