@@ -7,7 +7,7 @@
 (function () {
   "use strict";
   if (customElements.get("nm-attribution-explorer")) return;
-  const { Diagram, el, fixed, paintTile } = window.nmSprites;
+  const { Diagram, assetHref, el, fixed, paintTile } = window.nmSprites;
 
   // Diverging colour map: inhibiting (negative) blue, 0 white, exciting (positive) orange.
   const NEGATIVE = [33, 102, 172];
@@ -40,7 +40,7 @@
         this.toggle("method", fig.methods, () => this.method, (v) => { this.method = v; }));
 
       const photo = el("img", {
-        src: `${this.assetUrl}${encodeURIComponent(fig.photo.file)}`, width: fig.photo.width, height: fig.photo.height,
+        src: assetHref(this.assetUrl, fig.photo.file), width: fig.photo.width, height: fig.photo.height,
         alt: "The input photo",
       });
       this.overlay = el("div", { class: "nm-overlay", role: "grid", "aria-label": `${fig.layer} positions over the photo, ${gh} by ${gw}` });

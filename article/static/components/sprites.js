@@ -9,6 +9,8 @@
 // - tileBackground(fig, assetUrl, ref): the CSS background (image URL, size, position) that shows
 //   tile `ref` = {sprite, index} of one of fig.sprites, scaled to the element's size. A sprite's
 //   file is a path relative to assetUrl (an atlas page reaches a sibling atlas's folder with "../").
+// - assetHref(assetUrl, file): that URL of a figure's file; a file that is a data: URI (a diagram
+//   shown in a notebook carries its images inline, mechanics/notebook.py) is used as it is.
 // - paintTile(node, fig, assetUrl, ref): applies that background (or, for a null ref, marks the
 //   node nm-empty); node.dataset.tile records "sprite:index" for the tests.
 // - gridKey(key, index, height, width): where an arrow/Home/End key moves within a row-major grid
@@ -48,13 +50,17 @@
     performance.mark("nm-diagram-ready");
   }
 
+  function assetHref(assetUrl, file) {
+    return file.startsWith("data:") ? file : assetUrl + file.split("/").map(encodeURIComponent).join("/");
+  }
+
   function tileBackground(fig, assetUrl, ref) {
     const sprite = fig.sprites[ref.sprite];
     const rows = Math.ceil(sprite.count / sprite.columns);
     const col = ref.index % sprite.columns;
     const row = Math.floor(ref.index / sprite.columns);
     return {
-      image: `url("${assetUrl}${sprite.file.split("/").map(encodeURIComponent).join("/")}")`,
+      image: `url("${assetHref(assetUrl, sprite.file)}")`,
       size: `${sprite.columns * 100}% ${rows * 100}%`,
       position: `${sprite.columns > 1 ? (100 * col) / (sprite.columns - 1) : 0}% ${rows > 1 ? (100 * row) / (rows - 1) : 0}%`,
       tile: `${ref.sprite}:${ref.index}`,
@@ -102,13 +108,19 @@
   // The base of the figure components: when connected, reads its figure (this.fig, this.dataScript,
   // this.assetUrl) and atlas links (this.atlasEntry), lets the component set its own state
   // (setup(), if it has one), renders it and marks it ready. The data stays in the element, so
-  // the page's source of truth is inspectable.
+  // the page's source of truth is inspectable. An element met by the parser after its component
+  // was defined (a notebook export's inline scripts run mid-page) is connected before its
+  // children exist: it waits for the page to be parsed.
   // The static fallback (the partial's .nm-fallback, or a <noscript> holding it) stays in the
   // element, as .nm-print-fallback, after render() replaces it: hidden on screen, it is what a
   // printed page shows (components/diagrams.css).
   class Diagram extends HTMLElement {
     connectedCallback() {
       if (this.fig) return;
+      if (document.readyState === "loading" && !this.querySelector('script[type="application/json"]')) {
+        document.addEventListener("DOMContentLoaded", () => this.connectedCallback(), { once: true });
+        return;
+      }
       ({ dataScript: this.dataScript, fig: this.fig, assetUrl: this.assetUrl } = readFigure(this));
       this.atlasEntry = atlasLinks(this);
       const fallback = this.querySelector(":scope > .nm-fallback, :scope > noscript");
@@ -141,6 +153,6 @@
   const signed = (n) => (n > 0 ? `+${n}` : n < 0 ? `\u2212${-n}` : "0");
 
   Object.defineProperty(window, "nmSprites", {
-    value: Object.freeze({ Diagram, el, readFigure, atlasLinks, markReady, tileBackground, paintTile, gridKey, fixed, signed }),
+    value: Object.freeze({ Diagram, el, readFigure, atlasLinks, markReady, assetHref, tileBackground, paintTile, gridKey, fixed, signed }),
   });
 })();
