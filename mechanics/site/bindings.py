@@ -238,19 +238,32 @@ def _environment():
     return env
 
 
-@functools.lru_cache(maxsize=4)
+@functools.lru_cache(maxsize=1024)
 def _template(text):
     return _environment().from_string(text)
 
 
 _UNDEFINED = re.compile(r"'([^']*)' is undefined")
+_PARAGRAPHS = re.compile(r"(\n[ \t]*\n)")
 
 
 def render(body, path, first_line, scope):
-    """The body with every {{ }} outside code rendered; errors name `path` and the line."""
+    """The body with every {{ }} outside code rendered; errors name `path` and the line.
+
+    Without Jinja statements ({% %}, {# #}) each paragraph is its own template, compiled once
+    and cached by its text, so a preview rebuild after an edit compiles one paragraph."""
     text, pieces = set_code_aside(body)
+    chunks = [text] if "{%" in text or "{#" in text else _PARAGRAPHS.split(text)
+    out, line = [], first_line
+    for chunk in chunks:
+        out.append(_render(chunk, path, line, scope) if "{{" in chunk else chunk)
+        line += chunk.count("\n")
+    return put_code_back("".join(out), pieces)
+
+
+def _render(text, path, first_line, scope):
     try:
-        out = _template(text).render(scope)
+        return _template(text).render(scope)
     except jinja2.TemplateSyntaxError as error:
         raise SourceError(path, first_line + (error.lineno or 1) - 1, f"broken template syntax: {error.message}") from None
     except Exception as error:  # noqa: BLE001 - any failure of an expression names its line
@@ -264,7 +277,6 @@ def render(body, path, first_line, scope):
         else:
             message = f"{type(error).__name__}: {error}"
         raise SourceError(path, line, message) from None
-    return put_code_back(out, pieces)
 
 
 class FigureFacts(Facts):
