@@ -115,3 +115,11 @@ def test_a_figure_without_data_prints_a_gap_and_a_whole_figure_is_not_a_number()
         bindings.render("\n{{ g }}", "a.md", 1, scope)
     with pytest.raises(bindings.SourceError, match="a.md:1: the fixed filter formats a figure's fact, got 3"):
         bindings.render("{{ 3 | fixed }}", "a.md", 1, scope)
+
+
+def test_statements_may_span_paragraphs_and_errors_keep_their_line():
+    scope = bindings.Scope(g=bindings.Facts("g", {"f": fact(0.5)}))
+    body = "{% if g.f.value > 0.4 %}\n\nbig {{ g.f }}\n\n{% endif %}\nend\n"
+    assert bindings.render(body, "a.md", 1, scope) == "\n\nbig 0.50\n\n\nend\n"
+    with pytest.raises(bindings.SourceError, match=r"a.md:7: figure 'g' has no fact 'h'"):
+        bindings.render("a\n\nb\n\n{{ g.f }}\n\n{{ g.h }}\n", "a.md", 1, scope)
