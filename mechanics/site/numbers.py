@@ -110,7 +110,7 @@ def scan(project, body, first_line, scope):
     """(copied, unexplained): Findings of the body's prose numbers."""
     permitted = allowed(project)
     text = prose(body)
-    starts = [0] + [m.start() for m in _HEADING.finditer(body)] + [len(body)]
+    starts = [0] + [m.start() for m in _HEADING.finditer(text)] + [len(body)]  # not a '# comment' in code
     copied, unexplained = [], []
     for start, end in zip(starts, starts[1:]):
         section = body[start:end]
