@@ -2,9 +2,9 @@
 
 The prose is the body without code, maths, `{{ }}` bindings, citations, figure syntax, HTML tags
 and link targets. Its numbers are matched against the facts of the figures its section (the
-text between two headings) names, with `@figure(NAME)`, `@fig:NAME` or `{{ NAME.fact }}`, (`figures`,
-the manifests' facts, when it binds one of them). Scoping by section keeps a typed 0.05 from matching
-one of a thousand saliency cells elsewhere.
+text between two headings) names with `@figure(NAME)`, `@fig:NAME` or `{{ NAME.fact }}` (and of
+`figures`, the manifests' facts, when it binds one of them). Scoping by section keeps a typed 0.05
+from matching one of a thousand saliency cells elsewhere.
 
 - copied: a decimal or a percent equal to such a fact once the fact is rounded to the digits
   shown (16.3% against 0.163385, −0.76 against -0.757); each is reported with its line and the
