@@ -123,3 +123,11 @@ def test_statements_may_span_paragraphs_and_errors_keep_their_line():
     assert bindings.render(body, "a.md", 1, scope) == "\n\nbig 0.50\n\n\nend\n"
     with pytest.raises(bindings.SourceError, match=r"a.md:7: figure 'g' has no fact 'h'"):
         bindings.render("a\n\nb\n\n{{ g.f }}\n\n{{ g.h }}\n", "a.md", 1, scope)
+
+
+def test_a_quick_figure_prints_a_gap_for_a_fact_its_draft_lacks(project):
+    edit(project / "article" / "index.md", "## Intro", "## Intro\n\nA norm {{ alpha.norm }} and a cell {{ alpha.norm_7_7 }}.")
+    assert run_build(project, "--no-figures").returncode == 2           # the full figure has no such cell
+    run_build(project, "figures", "alpha", "--quick", "--force", check=True)
+    run_build(project, "--no-figures", check=True)
+    assert "A norm 0.12 and a cell ?." in (project / "_site" / "index.html").read_text()
