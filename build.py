@@ -216,10 +216,13 @@ def main(argv=None):
         elif args.command == "check":
             from mechanics.site import check
 
-            problems = check.run(project)
+            problems, warnings = check.run(project)
             for problem in problems:
                 print(problem)
-            print(f"check: {len(problems)} problem(s)" if problems else "check: ok")
+            for warning in warnings:
+                print(f"warning: {warning}")
+            print((f"check: {len(problems)} problem(s)" if problems else "check: ok")
+                  + (f", {len(warnings)} warning(s)" if warnings else ""))
             return 1 if problems else 0
         elif args.command == "pdf":
             from mechanics.site import pdf

@@ -95,6 +95,8 @@ def make(out_dir, quick):
                    "layer": "block10", "channel": 101, "label": "block10:101", "unit_image": image,
                    "window": {{"height": 1, "width": 1}},
                    "cells": [{{"row": 0, "col": 0, "norm": 1.0, "weight": 1.0, "image": image}}]}}],
+        "facts": {{"median_share": {{"value": 0.163385, "kind": "share", "digits": 1}},
+                   "norm": {{"value": 0.1247, "kind": "number", "digits": 2}}}},
     }}
     (out_dir / "figure.json").write_text(json.dumps(fig))
 '''

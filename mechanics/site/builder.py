@@ -11,7 +11,7 @@ import jinja2
 from markupsafe import Markup, escape
 from pygments.formatters import HtmlFormatter
 
-from mechanics.site import atlas_pages, figure_cache, frontmatter, metadata
+from mechanics.site import atlas_pages, bindings, figure_cache, frontmatter, metadata
 from mechanics.site.citations import Bibliography
 from mechanics.site.errors import FigureError, SourceError, display_path, read_source
 from mechanics.site.folders import MARKER, MARKER_TEXT, check_output
@@ -54,16 +54,30 @@ def render_article(project, regenerate=True, live_reload=False, pdf=None):
     meta, body, body_line = frontmatter.split(text, path)
     bibliography = Bibliography(project.article_dir / meta.bibliography)
     figures = figure_cache.discover(project)
-    # The whole body is checked before any figure is computed, so a typo fails in a second.
-    page = render_body(body, path, body_line, bibliography,
-                       {n: f.spec for n, f in figures.items()}, {n: f.script for n, f in figures.items()})
+    atlases = atlas_pages.collect(project, figures)
+
+    def page_of(names):
+        """Jinja with the figures' facts as they are now, then Markdown."""
+        markdown_text = bindings.render(body, path, body_line, names)
+        return render_body(markdown_text, path, body_line, bibliography,
+                           {n: f.spec for n, f in figures.items()}, {n: f.script for n, f in figures.items()})
+
+    # The whole body is checked before any figure is computed, so a typo fails in a second (the
+    # facts of a figure about to be regenerated are checked once it is).
+    first = bindings.scope(project, figures, atlases, lenient=regenerate)
+    page = page_of(first)
     embedded = [figures[name] for name in page.figures]
     for figure in embedded:
         if figure.is_atlas:
             raise FigureError(figure.name, "is an atlas, which has pages of its own (atlas/index.html), not a "
                               "diagram in the article; remove its @figure line and link to its pages instead")
-    unavailable = figure_cache.refresh(embedded, project) if regenerate else {}
-    atlases = atlas_pages.collect(project, figures)
+    if regenerate:
+        before = _made(embedded)
+        unavailable = figure_cache.refresh(embedded, project)
+        if _made(embedded) != before or first.deferred:  # new data, new facts: bind the numbers again
+            page = page_of(bindings.scope(project, figures, atlases))
+    else:
+        unavailable = {}
 
     env = _environment(project.templates_dir)
     states, body_html, figure_html = [], page.body_html, {}
@@ -94,6 +108,17 @@ def render_article(project, regenerate=True, live_reload=False, pdf=None):
         "pdf_url": pdf and project.url(pdf),
     })
     return html, embedded, states, atlases, card
+
+
+def _made(figures):
+    """When each figure's manifest was last written: it changes whenever a figure is made."""
+    stamps = []
+    for figure in figures:
+        try:
+            stamps.append((figure.assets / figure_cache.MANIFEST).stat().st_mtime_ns)
+        except OSError:
+            stamps.append(None)
+    return stamps
 
 
 def build(project, regenerate=True, live_reload=False, pdf=None):

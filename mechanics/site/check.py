@@ -1,6 +1,8 @@
 """`build.py check`: the sources resolve, and the built site is whole and self-contained.
 
-Sources: rendering the article (in memory) fails on an unknown figure or citation key.
+Sources: rendering the article (in memory) fails on an unknown figure, fact or citation key.
+Numbers: a number of the prose that a figure's fact holds, typed instead of bound, is a problem;
+any other decimal of the prose, unless article/numbers.yml allows it, a warning (numbers.py).
 Site: every internal link and anchor of every HTML page resolves, and no script, style,
 image or font is loaded from outside _site/ (in HTML attributes and in CSS url(...)). The atlas
 entries a diagram may link to (its data-atlas, see atlas_pages.py) count as links: each
@@ -15,7 +17,7 @@ import urllib.parse
 from pathlib import Path
 
 from mechanics.errors import BadInput
-from mechanics.site import builder, frontmatter, metadata
+from mechanics.site import atlas_pages, bindings, builder, figure_cache, frontmatter, metadata, numbers
 from mechanics.site.errors import display_path, read_source
 
 # Attributes whose URL the browser loads as part of the page (as opposed to navigation links).
@@ -136,10 +138,21 @@ def _check_url(url, page_path, site, base_url, pages, loaded):
 
 
 def run(project):
-    """All problems found: source errors raise BadInput; site problems are returned."""
+    """(problems, warnings): source errors raise BadInput; site problems and numbers copied from
+    a figure's facts into the prose are problems; other unbound decimals of the prose are warnings."""
     builder.render_article(project, regenerate=False)
-    problems = check_site(project)
-    return problems + check_metadata(project)
+    copied, unexplained = unbound_numbers(project)
+    return (check_site(project) + check_metadata(project) + numbers.report(project, copied),
+            numbers.report(project, unexplained))
+
+
+def unbound_numbers(project):
+    """(copied, unexplained) numbers of the article's prose (mechanics/site/numbers.py)."""
+    text = read_source(project.index_md, "the article")
+    _, body, body_line = frontmatter.split(text, project.index_md)
+    figures = figure_cache.discover(project)
+    scope = bindings.scope(project, figures, atlas_pages.collect(project, figures))
+    return numbers.scan(project, body, body_line, scope)
 
 
 def check_metadata(project):
