@@ -20,6 +20,8 @@ def committed_layers():
     layers, units_sprites = [], {}
     for manifest in sorted((REPO / "assets" / "figures").glob("atlas_*/figure.json")):
         figure = json.loads(manifest.read_text())
+        if figure["kind"] != "atlas":  # atlas_trends reads the atlases; it is not one
+            continue
         for layer in figure["layers"]:
             units = json.loads((manifest.parent / layer["file"]).read_text())["units"]
             sprite = figure["sprites"][units[0]["unit_image"]["sprite"]]["file"]
