@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from mechanics import decompose, facts
+from mechanics import decompose
 from mechanics.assets import FigureWriter
 from mechanics.decompose import Target
 from mechanics.inputs import image_id, resolve_image, weights_id
@@ -72,8 +72,7 @@ def unit_ranking(out_dir, figure, quick):
                f"{len(classes)} ImageNet classes; each top unit's centre neuron rendered with the {settings.objective} "
                f"objective for {settings.steps} steps at {settings.size} px.")
     writer.write("unit_ranking", summary, measures=CLASS_MEASURES,
-                 classes=[{"class": k, "label": _class_label(models[0], k)} for k in classes], models=blocks,
-                 facts=facts.ranking_facts(blocks))
+                 classes=[{"class": k, "label": _class_label(models[0], k)} for k in classes], models=blocks)
 
 
 def _comparison_units(models, p):
@@ -148,7 +147,7 @@ def decomposition_comparison(out_dir, figure, quick):
                      {"id": "window", "label": "window correlation", "description": "correlation over channels of this cell's component with the window direction"}
                      ] if p.get("claim") else []
     chosen = _comparison_units(models, p)
-    panels, unit_images, holds = [], [], []
+    panels, unit_images = [], []
     for i, (model, layer, channel, values) in enumerate(chosen):
         info = model.layer(layer)
         earlier, path = (info.skip_from, "branch") if info.skip_from else (info.prev, "full")
@@ -165,7 +164,6 @@ def decomposition_comparison(out_dir, figure, quick):
                       "window_top": claim.halves["window"][0], "window_bottom": claim.halves["window"][1],
                       "wheel_window_correlation": float(np.corrcoef(wheel, window)[0, 1])}
             cell_values = {name: claim.cells[name].tolist() for name in ("wheel", "window")}
-            holds.append(bool(claim.holds))
         unit_settings = replace(settings, spatial="neuron")
         images, _ = render_vectors(model, layer, unit_vectors(info.channels, [channel]), unit_settings, f"{target.label} unit")
         unit_images.append(images[0])
@@ -184,5 +182,4 @@ def decomposition_comparison(out_dir, figure, quick):
     summary = (f"{units}: each centre neuron decomposed by expanded weights at its model's native size, positive part; "
                f"units and components rendered with the {settings.objective} objective for {settings.steps} steps "
                f"at {settings.size} px.")
-    writer.write("decomposition_comparison", summary, measures=measures, cell_measures=cell_measures, panels=panels,
-                 facts=facts.comparison_facts(panels, holds if p.get("claim") else None))
+    writer.write("decomposition_comparison", summary, measures=measures, cell_measures=cell_measures, panels=panels)

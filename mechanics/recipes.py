@@ -12,7 +12,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from mechanics import decompose, facts
+from mechanics import decompose
 from mechanics.assets import FigureWriter
 from mechanics.decompose import Target
 from mechanics.inputs import image_id, resolve_image, weights_id
@@ -146,25 +146,12 @@ def decomposition_grid(out_dir, figure, quick):
                f"with the {settings.objective} direction objective for {settings.steps} steps at {settings.size} px.")
     writer.write("decomposition_grid", summary, target=_target_json(target), prev_layer=p["earlier"],
                  mode=p.get("mode", "expanded"), window={"height": window.height, "width": window.width},
-                 unit_image=unit_ref, views=views, facts=_grid_facts(decompositions))
-
-
-def _grid_facts(decompositions):
-    """Each path's window facts, and those of their sum ('full') when the figure splits a residual block."""
-    from mechanics import search
-    out = {}
-    for path, d in decompositions.items():
-        out.update(facts.window_facts(path, d.vectors, search.halves_score(d) if path != "skip" else None))
-    if set(decompositions) == {"branch", "skip"}:
-        out.update(facts.window_facts("full", decompositions["branch"].vectors + decompositions["skip"].vectors))
-    return out
+                 unit_image=unit_ref, views=views)
 
 
 def attribution_explorer(out_dir, figure, quick):
     """params: image, layer, targets ['logit:N' | 'LAYER:CH'], methods, ig_steps, input_size,
-    min_weight (cells below it are not rendered), optional completeness_layers (other layers whose
-    completeness the figure states as facts only), plus render settings."""
-    from mechanics.classify import probabilities
+    min_weight (cells below it are not rendered), plus render settings."""
     p = figure.params
     model = load_model(figure.model)
     settings = settings_of(p, quick)
@@ -174,21 +161,13 @@ def attribution_explorer(out_dir, figure, quick):
     photo = writer.photo("photo.jpg", decompose.load_image(photo_path, input_size))
     size = model.spatial_size(p["layer"], input_size)
     labels = {"gradxact": "activation × gradient", "ig": f"integrated gradients ({p.get('ig_steps', 64)} steps)"}
-    results, targets, figure_facts = {}, [], {}
-    probs = probabilities(model, photo_path, input_size)
+    results, targets = {}, []
     for spec in p["targets"]:
         target = Target.parse(spec)
         name = model.class_labels[target.channel] if target.layer == "logits" and model.class_labels else None
         targets.append({"id": spec, "label": f"{name} ({target.label})" if name else target.label})
-        if target.layer == "logits":
-            figure_facts[f"{facts.key(spec)}_prob"] = facts.fact(probs[target.channel], "share", 2,
-                                                                 f"probability of class {target.channel} on the photo")
         for method in p["methods"]:
             a = decompose.attribute(model, photo_path, p["layer"], target, method, p.get("ig_steps", 64), input_size)
-            figure_facts.update(facts.attribution_facts(f"{facts.key(spec)}_{method}", a, size))
-            for layer in p.get("completeness_layers", []):
-                other = decompose.attribute(model, photo_path, layer, target, method, p.get("ig_steps", 64), input_size)
-                figure_facts.update(facts.completeness_facts(f"{facts.key(layer)}_{facts.key(spec)}_{method}", other))
             vectors = a.vectors.reshape(-1, a.vectors.shape[-1])
             norms = np.linalg.norm(vectors, axis=1)
             weights = _weights(norms)
@@ -205,8 +184,7 @@ def attribution_explorer(out_dir, figure, quick):
                f"({size}x{size}) on {p['image'].split(':')[-1]} at {input_size} px; each cell's vector rendered with "
                f"the {settings.objective} direction objective for {settings.steps} steps.")
     writer.write("attribution_explorer", summary, photo=photo, layer=p["layer"], grid={"height": size, "width": size},
-                 targets=targets, methods=[{"id": m, "label": labels[m]} for m in p["methods"]], results=results,
-                 facts=figure_facts)
+                 targets=targets, methods=[{"id": m, "label": labels[m]} for m in p["methods"]], results=results)
 
 
 def factor_view(out_dir, figure, quick):
@@ -239,8 +217,7 @@ def factor_view(out_dir, figure, quick):
                f"attribution vectors at {p['earlier']} factored by NMF into {len(out)} directions; each rendered with "
                f"the {settings.objective} direction objective for {settings.steps} steps.")
     writer.write("factor_view", summary, target=_target_json(target), prev_layer=p["earlier"],
-                 window={"height": h, "width": w}, unit_image=unit_ref, factors=out,
-                 facts=facts.factor_facts(factors.maps, factors.directions))
+                 window={"height": h, "width": w}, unit_image=unit_ref, factors=out)
 
 
 def objective_comparison(out_dir, figure, quick):
@@ -271,9 +248,7 @@ def objective_comparison(out_dir, figure, quick):
             panels.append(panel)
     summary = (f"{model.label}, {neuron.label} over {p['earlier']}: neuron against channel objective and dot "
                f"against cossim (pow 2), {base.steps} steps at {base.size} px.")
-    values = {f"{panel['objective']}_{panel['direction']}_value": facts.fact(panel["value"], digits=1, what=panel["label"])
-              for panel in panels}
-    writer.write("objective_comparison", summary, target=_target_json(neuron), panels=panels, facts=values)
+    writer.write("objective_comparison", summary, target=_target_json(neuron), panels=panels)
 
 
 def gallery(out_dir, figure, quick):
@@ -317,4 +292,4 @@ def gallery(out_dir, figure, quick):
     summary = (f"{model.label}, {len(items)} neurons of {', '.join(layers)}, each decomposed (expanded weights, positive "
                f"part) over the block before and rendered with the {settings.objective} direction objective for "
                f"{settings.steps} steps at {settings.size} px.")
-    writer.write("gallery", summary, items=items, facts=facts.gallery_facts(items))
+    writer.write("gallery", summary, items=items)

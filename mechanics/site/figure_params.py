@@ -186,8 +186,6 @@ class AttributionExplorer(SpatialRenderParams):
     ig_steps = Int(1, 100_000, 64, "integrated-gradient steps")
     input_size = _INPUT_SIZE
     min_weight = Float(0.0, 1.0, 0.0, "cells whose weight is below it are not rendered")
-    completeness_layers = ListOf(_layer("another layer"), default=[],
-                                 doc="other layers whose completeness the figure states as facts only")
 
 
 class FactorView(SpatialRenderParams):
