@@ -168,9 +168,10 @@ def test_an_atlas_entry_of_a_layer_no_atlas_holds_is_computed_as_a_one_unit_atla
         pytest.skip("no committed atlas of efficientnet_lite0 block10")
     assert notebook._committed_layer("efficientnet_lite0", "block11") is None
     monkeypatch.setenv("XDG_CACHE_HOME", str(fresh_cache(tmp_path)))
-    entry = notebook.atlas_entry("efficientnet_lite0", "block11:7", quick=True)
+    # block11 starts a stage (no residual branch), so the earlier layer is named.
+    entry = notebook.atlas_entry("efficientnet_lite0", "block11:7", prev="block10", quick=True)
     fig = entry.fig
-    assert fig["target"]["label"] == "block11:7" and fig["prev_layer"] == "block10" and "branch" in fig["views"]
+    assert fig["target"]["label"] == "block11:7" and fig["prev_layer"] == "block10" and "full" in fig["views"]
     cells = next(iter(fig["views"].values()))["positive"]["cells"]
     assert len(cells) == fig["window"]["height"] * fig["window"]["width"]
     # Its top channels show block10's unit tiles from the committed block10 atlas.

@@ -232,4 +232,6 @@ def test_the_atlas_index_links_every_layer(open_page, artifacts):
 def test_check_finds_every_atlas_link_of_the_built_site_resolved(site_dir):
     result = subprocess.run([sys.executable, str(REPO / "build.py"), "--root", str(site_dir.parent), "check"],
                             capture_output=True, text=True, cwd=REPO, timeout=120)
-    assert result.returncode == 0 and result.stdout.strip() == "check: ok", result.stdout + result.stderr
+    # Every link resolved: no problem (warnings about the fixture's unbound numbers are not links).
+    assert result.returncode == 0 and result.stdout.strip().splitlines()[-1].startswith("check: ok"), \
+        result.stdout + result.stderr
