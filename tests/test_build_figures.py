@@ -88,13 +88,19 @@ def test_a_raising_figure_script_keeps_its_old_assets(project):
     assert not scratch_dirs(project)
 
 
+def default_sigint():
+    """Ctrl-C's default action in the child, even when this test process ignores SIGINT (a
+    notebook kernel run earlier in the session leaves it ignored, and children inherit that)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_an_interrupted_figure_keeps_its_old_assets(project):
     before = snapshot(project / "assets")
     started = project / "started"
     edit(project / "figures_src" / "alpha.py", "    pass\n",
          f"    open({str(started)!r}, 'w').close()\n    import time; time.sleep(60)\n")
     build = subprocess.Popen([PYTHON, str(REPO / "build.py"), "--root", str(project), "figures", "alpha"],
-                             env={**os.environ, "PYTHONPATH": str(REPO)}, start_new_session=True,
+                             env={**os.environ, "PYTHONPATH": str(REPO)}, start_new_session=True, preexec_fn=default_sigint,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     while not started.exists() and build.poll() is None:
         time.sleep(0.05)
@@ -118,7 +124,7 @@ def test_fresh_figures_are_skipped_without_running_them(project):
 
 def start_figures(project, *args, env=None):
     return subprocess.Popen([PYTHON, str(REPO / "build.py"), "--root", str(project), "figures", *args],
-                            env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})}, start_new_session=True,
+                            env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})}, start_new_session=True, preexec_fn=default_sigint,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
