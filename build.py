@@ -25,39 +25,16 @@ import time
 from pathlib import Path
 
 from mechanics.errors import BadInput
-from mechanics.site.errors import Interrupted, display_path
+from mechanics.site import cli
+from mechanics.site.errors import Interrupted
 from mechanics.site.folders import check_root
 from mechanics.site.project import Project
 
 REPO = Path(__file__).resolve().parent
 RAY_CONNECT_TIMEOUT_S = 10  # a head that takes longer to accept a connection is not one to run on
 
-
-class _Parser(argparse.ArgumentParser):
-    """argparse whose errors are BadInput: one line, exit status 2, like every other bad input."""
-
-    def error(self, message):
-        raise BadInput(f"{message} (see {self.prog} --help)")
-
-
-def port_number(text):
-    try:
-        port = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number; give 1024-65535, or 0 for a free port") from None
-    if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"{port} is out of range; give 1024-65535, or 0 for a free port")
-    return port
-
-
-def worker_count(text):
-    try:
-        workers = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number; give how many Ray tasks run at once, 1 or more") from None
-    if workers < 1:
-        raise argparse.ArgumentTypeError(f"{workers} is too few; give how many Ray tasks run at once, 1 or more")
-    return workers
+port_number = cli.integer(0, 65535, valid="give 1024-65535, or 0 for a free port")
+worker_count = cli.integer(1, valid="give how many Ray tasks run at once, 1 or more")
 
 
 def ray_address(text):
@@ -89,18 +66,18 @@ def _terminate(signum, frame):
 def parse_args(argv):
     # Common options are accepted before or after the subcommand; SUPPRESS keeps a subcommand's
     # parser from overwriting a value given before it.
-    located = _Parser(add_help=False)  # pdf has its own --out (the PDF file)
+    located = cli.Parser(add_help=False)  # pdf has its own --out (the PDF file)
     located.add_argument("--root", type=Path, default=argparse.SUPPRESS, help="project directory (default: this repository)")
     located.add_argument("--base-url", default=argparse.SUPPRESS,
                          help="URL path the site is served under, e.g. /drafts/nm/ (default: relative URLs)")
-    common = _Parser(add_help=False, parents=[located])
+    common = cli.Parser(add_help=False, parents=[located])
     common.add_argument("--out", type=Path, default=argparse.SUPPRESS, help="output directory (default: ROOT/_site)")
-    parser = _Parser(description=__doc__.split("\n\n")[0], parents=[common],
+    parser = cli.Parser(description=__doc__.split("\n\n")[0], parents=[common],
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
                                      epilog="\n\n".join(__doc__.split("\n\n")[1:]))
     parser.add_argument("--no-figures", action="store_true",
                         help="do not regenerate figures; mark stale ones on the page")
-    commands = parser.add_subparsers(dest="command", metavar="{serve,figures,check,pdf}", parser_class=_Parser)
+    commands = parser.add_subparsers(dest="command", metavar="{serve,figures,check,pdf}", parser_class=cli.Parser)
     serve = commands.add_parser("serve", parents=[common],
                                 help="build a preview (in the cache, never --out), serve it on 127.0.0.1, live-reload on edits")
     serve.add_argument("--port", type=port_number, default=8000, help="port on 127.0.0.1 (default 8000; 0 picks a free one)")
@@ -177,7 +154,7 @@ def run_figures(project, args):
     if not args.names:  # an atlas takes tens of minutes: only when named
         for figure in (f for f in chosen if f.is_atlas):
             state = figure_cache.status(figure, project.root, args.quick)
-            if state != "fresh":
+            if state != figure_cache.FigureStatus.FRESH:
                 print(_atlas_note(figure.name, state, figure_cache.atlas_progress(figure, args.quick)))
         chosen = [f for f in chosen if not f.is_atlas]
     address = args.ray or (os.environ.get("RAY_ADDRESS") if args.workers is None else None)
@@ -197,12 +174,16 @@ def _describe(figure, project, figure_cache, quick):
             if "duration_s" in manifest else "never made")
     images = figure_cache.atlas_progress(figure, quick) if figure.is_atlas else ", ".join(spec.images) or "no images"
     params = ", ".join(f"{k}={v}" for k, v in sorted(spec.params.items()))
-    unverified = "; files unverified (no hashes in its manifest)" if status == "fresh" and "files" not in manifest else ""
+    unverified = "; files unverified (no hashes in its manifest)" if status == figure_cache.FigureStatus.FRESH and "files" not in manifest else ""
     return f"{figure.name:24} {status:8} {made:24} {spec.kind}; {spec.model}; {images}; {params}{unverified}"
 
 
 def main(argv=None):
     signal.signal(signal.SIGTERM, _terminate)
+    return cli.run(lambda: _run(argv))
+
+
+def _run(argv):
     try:
         args, project = parse_args(argv)
         if args.command is None:
@@ -230,17 +211,6 @@ def main(argv=None):
             printed = pdf.run(project, args.pdf_out, args.paper, regenerate=not args.no_figures)
             print(f"printed {printed.path}: {printed.pages} pages, {printed.bytes / 1e6:.1f} MB "
                   f"(build {printed.build_s:.1f}s, print {printed.print_s:.1f}s)")
-    except BadInput as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # as the Python docs advise
-        return 141
-    except OSError as error:
-        # The file system refused (disk full, permissions changed mid-run): say where, no traceback.
-        where = f"cannot use {display_path(error.filename)}: " if error.filename else ""
-        print(f"error: {where}{error.strerror or error}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         return _interrupted(Interrupted("Ctrl-C"))
     except Interrupted as stop:
@@ -249,8 +219,7 @@ def main(argv=None):
 
 
 def _interrupted(stop):
-    print(f"error: {stop}", file=sys.stderr)
-    return stop.exit_status
+    return cli.error_line(stop, stop.exit_status)
 
 
 if __name__ == "__main__":

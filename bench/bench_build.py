@@ -1,8 +1,12 @@
-"""Timings of build.py, printed as `name: value` lines (targets from issue 3 in comments).
+"""Timings of build.py, printed as `name: value` lines (targets from issues 3, 9 and 18 in comments).
 
 Runs on a copy of the repository's article in a temporary project, so the real _site/ and
 assets are untouched:
-- noop_build_s: `python build.py` with every figure fresh, median of 5 (target <= 0.5 s);
+- noop_build_s: `python build.py` with every figure fresh, after a first build, median of 5
+  (target <= 0.25 s, issue 18);
+- noop_over_pandoc: that no-op build over pandoc turning the same index.md into a standalone
+  HTML page with citeproc and MathML, each the median of 5 runs taken in turn (target <= 2);
+  printed as skipped when pandoc is not installed;
 - paragraph_rebuild_s: the preview's warm rebuild after editing one paragraph, in-process as
   `serve` does it (Jinja environment, references, validation and asset copies cached), median
   of 5 (target <= 0.1 s, issue 9); paragraph_rebuild_cli_s is the same via the CLI; each edit
@@ -37,6 +41,17 @@ def copy_project(target):
     for part in ("article", "figures_src", "assets"):
         shutil.copytree(REPO / part, target / part)
     return target
+
+
+def pandoc_command(root):
+    """pandoc on the same text: the article with its bibliography, citations and MathML; None
+    without pandoc."""
+    pandoc = shutil.which("pandoc")
+    if pandoc is None:
+        return None
+    article = root / "article"
+    return [pandoc, str(article / "index.md"), "--standalone", "--citeproc", "--mathml",
+            "--bibliography", str(article / "references.bib"), "--output", str(root / "pandoc.html")]
 
 
 def cli_build(root):
@@ -103,11 +118,21 @@ def main():
         # The no-op build is timed with every figure fresh; regenerating one here would
         # run TensorFlow for minutes, so refuse instead.
         stale = [name for name, figure in figure_cache.discover(project).items()
-                 if figure_cache.status(figure, root) not in ("fresh", "unavailable")]
+                 if figure_cache.status(figure, root) not in (figure_cache.FigureStatus.FRESH, figure_cache.FigureStatus.UNAVAILABLE)]
         if stale:
             sys.exit(f"bench_build: figures not fresh: {', '.join(stale)}; run python build.py figures first")
         cli_build(root)
-        print(f"noop_build_s: {statistics.median(timed(lambda: cli_build(root)) for _ in range(RUNS)):.3f}")
+        pandoc = pandoc_command(root)
+        noop, converted = [], []
+        for _ in range(RUNS):
+            noop.append(timed(lambda: cli_build(root)))
+            if pandoc:
+                converted.append(timed(lambda: subprocess.run(pandoc, check=True, capture_output=True)))
+        print(f"noop_build_s: {statistics.median(noop):.3f}")
+        if pandoc:
+            print(f"noop_over_pandoc: {statistics.median(noop) / statistics.median(converted):.2f}")
+        else:
+            print("noop_over_pandoc: skipped (pandoc is not installed)")
 
         builder.build(project, regenerate=False, live_reload=True)  # warm imports and caches, as in serve
         rebuilds = []

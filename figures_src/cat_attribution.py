@@ -14,6 +14,7 @@ FIGURE = FigureSpec(
     images=["skimage:chelsea.png"],
     params=dict(image="skimage:chelsea.png", layer="block12", targets=["logit:285", "logit:281"],
                 methods=["gradxact", "ig"], ig_steps=64, input_size=224, min_weight=0.1,
+                completeness_layers=["block10"],
                 size=96, steps=128, objective="dot", seed=0),
 )
 

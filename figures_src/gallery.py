@@ -10,7 +10,9 @@ FIGURE = FigureSpec(
     name="gallery",
     kind="gallery",
     title="Gallery of decomposed neurons",
-    caption="Sixty-four neurons from three layers, each beside its 5x5 decomposition (positive part).",
+    caption=("EfficientNet-Lite0, sixty-four neurons of block8, block9 and block10, each beside its 5x5 decomposition "
+             "over the block before (positive part). Under the figure, each layer's picked neurons against every "
+             "unit of that layer."),
     model="efficientnet_lite0",
     params=dict(
         units=[

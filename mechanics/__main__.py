@@ -15,31 +15,13 @@ import numpy as np
 
 from mechanics.errors import BadInput
 from mechanics.inputs import MODEL_FILE_KINDS, MODEL_NAMES, check_model, resolve_image
+from mechanics.site import cli
 from mechanics.site.folders import usable_cache_dir
 from mechanics.site.tensorflow_log import quiet_tensorflow
 
 SIZE_RANGE = (8, 2048)       # input sizes in px
 RENDER_SIZE_RANGE = (16, 1024)
 STEPS_RANGE = (1, 100_000)
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line (and exit 2) like every other bad input."""
-
-    def error(self, message):
-        self.exit(2, f"error: {self.prog}: {message}\n")
-
-
-def _int_in(low, high, what):
-    def parse(text):
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{what} {text!r} is not an integer ({low}..{high})")
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"{what} {value} is out of range: valid {what}s are {low}..{high}")
-        return value
-    return parse
 
 
 def _position(text):
@@ -287,12 +269,12 @@ def cmd_occlusion(args):
 
 
 def parser():
-    p = _Parser(prog="python -m mechanics", description=__doc__,
+    p = cli.Parser(prog="python -m mechanics", description=__doc__,
                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--verbose", action="store_true", help="show TensorFlow's and absl's log lines")
-    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub = p.add_subparsers(dest="command", required=True, parser_class=cli.Parser)
     model_arg = dict(type=_model_name, help=f"{', '.join(MODEL_NAMES)}, or a path to a {MODEL_FILE_KINDS}")
-    size = _int_in(*SIZE_RANGE, "size")
+    size = cli.integer(*SIZE_RANGE, what="size")
 
     s = sub.add_parser("models", help="list the models")
     s.set_defaults(run=cmd_models)
@@ -325,7 +307,7 @@ def parser():
     s.add_argument("--layer", type=_layer_name, required=True)
     s.add_argument("--target", type=_target, required=True, help="logit:N or LAYER:CHANNEL")
     s.add_argument("--method", choices=("ig", "gradxact"), default="ig")
-    s.add_argument("--steps", type=_int_in(*STEPS_RANGE, "step count"), default=64,
+    s.add_argument("--steps", type=cli.integer(*STEPS_RANGE, what="step count"), default=64,
                    help="integrated-gradient steps")
     s.add_argument("--size", type=size, help="input size in px (default: the model's)")
     s.add_argument("--out", type=_out_file, required=True)
@@ -339,9 +321,9 @@ def parser():
     s.add_argument("--path", choices=("full", "branch", "skip"), default="full")
     s.add_argument("--part", choices=("positive", "negative"), default="positive")
     s.add_argument("--objective", choices=("dot", "cossim"), default="dot")
-    s.add_argument("--steps", type=_int_in(*STEPS_RANGE, "step count"), default=256)
-    s.add_argument("--size", type=_int_in(*RENDER_SIZE_RANGE, "render size"), default=128)
-    s.add_argument("--seed", type=_int_in(0, 2**31 - 1, "seed"), default=0)
+    s.add_argument("--steps", type=cli.integer(*STEPS_RANGE, what="step count"), default=256)
+    s.add_argument("--size", type=cli.integer(*RENDER_SIZE_RANGE, what="render size"), default=128)
+    s.add_argument("--seed", type=cli.integer(0, 2**31 - 1, what="seed"), default=0)
     s.add_argument("--quick", action="store_true", help="64 px, 24 steps")
     s.add_argument("--out", type=_out_file, required=True)
     s.set_defaults(run=cmd_render)
@@ -358,7 +340,7 @@ def parser():
                         "classes: mean expanded weight to --classes, centred and scaled over all classes")
     s.add_argument("--classes", type=_class_list,
                    help="class ids for --score classes, e.g. 479,817 (default: the 12 car classes)")
-    s.add_argument("--top", type=_int_in(1, 100_000, "count"), default=10)
+    s.add_argument("--top", type=cli.integer(1, 100_000, what="count"), default=10)
     s.set_defaults(run=cmd_search)
 
     s = sub.add_parser("examples", help="the images of a folder that most activate a unit, with the crop "
@@ -367,9 +349,9 @@ def parser():
     s.add_argument("unit", type=_unit, help="LAYER:CHANNEL, e.g. block12:74")
     s.add_argument("--images", required=True, help="a folder of JPEG/PNG images (searched recursively), "
                                                   "or skimage: for scikit-image's photos")
-    s.add_argument("--top", type=_int_in(1, 10_000, "count"), default=9)
+    s.add_argument("--top", type=cli.integer(1, 10_000, what="count"), default=9)
     s.add_argument("--size", type=size, help="input size in px (default: the model's)")
-    s.add_argument("--batch", type=_int_in(1, 1024, "batch size"), default=16)
+    s.add_argument("--batch", type=cli.integer(1, 1024, what="batch size"), default=16)
     s.add_argument("--out", type=_examples_out, action="append",
                    help="a .png contact sheet or a .json file; may be given twice")
     s.set_defaults(run=cmd_examples)
@@ -383,25 +365,22 @@ def parser():
     s.add_argument("--at", type=_position, help="neuron position Y,X (default: the centre)")
     s.add_argument("--mode", choices=("expanded", "gradient"), default="expanded")
     s.add_argument("--size", type=size, help="input size in px (default: the model's)")
-    s.add_argument("--shuffles", type=_int_in(1, 1_000_000, "shuffle count"), default=1000)
-    s.add_argument("--seed", type=_int_in(0, 2**31 - 1, "seed"), default=0)
+    s.add_argument("--shuffles", type=cli.integer(1, 1_000_000, what="shuffle count"), default=1000)
+    s.add_argument("--seed", type=cli.integer(0, 2**31 - 1, what="seed"), default=0)
     s.add_argument("--out", type=_out_file, help="output .json")
     s.set_defaults(run=cmd_occlusion)
     return p
 
 
 def main(argv=None):
-    args = parser().parse_args(argv)
+    return cli.run(lambda: _run(parser().parse_args(argv)))
+
+
+def _run(args):
     if not args.verbose:
         quiet_tensorflow()
-    try:
-        usable_cache_dir("for model graphs")  # every command loads a model, whose graph is cached there
-        args.run(args)
-    except BadInput as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except BrokenPipeError:  # the reader (e.g. `head`) stopped early
-        sys.stdout = open(os.devnull, "w")
+    usable_cache_dir("for model graphs")  # every command loads a model, whose graph is cached there
+    args.run(args)
     return 0
 
 

@@ -78,6 +78,26 @@ Facts (every kind but atlas; optional, so figures made before facts still valida
     percent for share and percent); absent for text, 0 for integers
   - ``unit``: str, printed after the value (e.g. ``"min"``); ``what``: str, what the fact is
 
+Baselines (every kind; optional, so figures made before them still validate)
+-----------------------------------------------------------------------------
+- ``baselines``: ``[BASELINE, ...]``, whether a statistic the figure quotes is large, as
+  ``mechanics.baselines.baseline`` writes it. The diagram partials show them under every diagram
+  (``_macros.html``), one row each. BASELINE is ``{"id": str ([a-z0-9_]+, unique), "label": str,
+  "statistic": str, "value": float, "layer"?: LAYER_RANK, "null"?: NULL, "trivial"?: TRIVIAL}``,
+  with at least one of layer, null and trivial, and no other key (a misspelt baseline would
+  otherwise vanish from the page):
+
+  - LAYER_RANK: ``{"n": int >= 1, "percentile": float in [0, 100], "quantiles": QUANTILES,
+    "label"?: str}``: the statistic over every unit of the layer (``n`` units, ``label`` e.g.
+    ``"EfficientNet-Lite0 block10"``), and the unit's percentile in it.
+  - NULL: ``{"kind": str, "n": int >= 0, "seed": int or null, "quantiles": QUANTILES,
+    "exceeded_by": float in [0, 1]}``: the statistic under a null (``kind`` says which, e.g.
+    ``"random channel pairs"``) and the share of null samples at or above the value.
+  - TRIVIAL: ``{"kind": str, "value": float}``: the statistic of a trivial case
+    (e.g. ``"flat 5x5 window"``).
+  - QUANTILES: ``{"q01", "q05", "q25", "q50", "q75", "q95", "q99"}``, floats, non-decreasing
+    (``mechanics.baselines.quantiles``).
+
 Shared shapes
 -------------
 - TARGET: ``{"layer": str, "channel": int >= 0, "position": [y, x] or null, "label": str}``;
@@ -101,6 +121,22 @@ kind = "decomposition_grid"
   ``"full"`` (branch and skip only for residual blocks); each view is
   ``{"positive": PART, "negative": PART}`` and each PART is ``{"cells": [CELL, ...]}``
   over the window.
+- ``examples`` (optional): the unit's dataset examples (``mechanics.examples``):
+  ``{"source": str (e.g. "scikit-image's 20 bundled photos"), "images": int >= 1 (scanned),
+  "skipped": int >= 0, "input_size": int >= 1, "activation_quantiles": QUANTILES (of each
+  scanned image's maximum activation of the unit), "top": [EXAMPLE, ...] (at least one)}``.
+  EXAMPLE is ``{"file": str, "activation": float, "position": [y, x], "image": image ref}``:
+  ``file`` is a plain file name (no folder, no URL), shown as text only; ``image`` is the crop of
+  the input under the receptive field at ``position``, the maximum on the unit's map.
+- ``occlusion`` (optional): the decomposition checked on a real input (``mechanics.occlusion``):
+  ``{"file": str (plain file name), "photo": image ref (the input), "target": TARGET,
+  "earlier": str, "window": [top, left, height, width] (ints, on ``earlier``; top and left may be
+  negative where the window leaves the map; height x width equals ``window``), "unit_value": float,
+  "predicted": h x w nested list of float or null (each position's predicted contribution),
+  "measured": the same shape (the unit's drop when that position is occluded), null exactly where
+  predicted is null (positions outside the map), "pearson": float or null, "spearman": float or
+  null (null when either side has no spread), "n": int >= 0 (positions compared),
+  "null": NULL or null (Pearson r with the predictions shuffled)}``.
 
 kind = "attribution_explorer"
 -----------------------------
@@ -212,12 +248,33 @@ Per-unit measures of every unit of some atlas layers, against baselines (``mecha
   float}, "percentiles": {measure id: float in [0, 100]}}, ...]`` (may be empty): the units the
   article names, with their percentile in their layer.
 
+kind = "claim_test"
+-------------------
+The research note's car claim (windows above, wheels below) over every unit of some layers, with a
+positive control (a synthetic unit built from the two directions as the note describes).
+
+- ``measures``: the legend, as in unit_ranking (at least one); the claim score is among them.
+- ``directions``: at least one, unique ids: ``{"id": str, "label": str, "classes": [{"class": int
+  in 0..999, "label": str}, ...]}``, the reference directions and the classes they come from.
+- ``checks``: ``[{"id", "label", "description", "value": float}, ...]`` (may be empty): checks of the
+  directions against something independent (e.g. integrated-gradient vectors).
+- ``renders``: ``[{"class": int in 0..999, "label": str, "group": "car" | "control", "image": image
+  ref}, ...]`` (may be empty): the class visualizations the units were picked by response to.
+- ``layers``: at least one, unique ``id``: ``{"id": str, "layer": str, "prev_layer": str, "path":
+  "full" | "branch" | "skip", "map_size": int >= 1, "label": str, "n": int >= 1, "scores": [float]
+  (exactly n: the claim score of every unit, index = channel), "quantiles": QUANTILES (of scores),
+  "control": {"label": str, "value": float, "percentile": float in [0, 100], "values": {measure id:
+  float} for every measure but ``response``}, "units": [UNIT, ...]}``. UNIT is ``{"channel": int in 0..n-1, "label":
+  str, "image": image ref, "percentile": float in [0, 100] (its score's, in the layer),
+  "response_rank": int >= 1 (its rank by response to the car renders), "values": {measure id:
+  float} for every measure}``.
+
 How the diagrams read a figure
 ------------------------------
 The partial ``article/templates/diagrams/<kind>.html`` renders a custom element
 ``<nm-KIND>`` (``nm-decomposition-grid``, ``nm-attribution-explorer``, ``nm-factor-view``,
 ``nm-objective-comparison``, ``nm-gallery``, ``nm-unit-ranking``, ``nm-decomposition-comparison``,
-``nm-trends``) from ``article/static/components/<kind>.js``:
+``nm-trends``, ``nm-claim-test``) from ``article/static/components/<kind>.js``:
 
 - The validated figure.json is embedded inside the element as
   ``<script type="application/json">`` (Jinja's ``tojson``, which escapes ``<``, ``>``,
@@ -228,6 +285,8 @@ The partial ``article/templates/diagrams/<kind>.html`` renders a custom element
 - Without JavaScript the element's children show the sprite files as plain ``<img>``
   (the gallery's sit in ``<noscript>``, so with JavaScript nothing loads before it
   scrolls into view). The component replaces them when it starts.
+- A figure's ``baselines`` are drawn by the partials' shared macro after the element, as plain
+  HTML (a ``<dl class="nm-baselines">``), so they show with or without JavaScript and in print.
 - Once interactive, an element has the attribute ``data-ready`` and the page has a
   ``performance.mark("nm-diagram-ready")``; bench/bench_page.py times the first one.
 """
@@ -244,7 +303,7 @@ from mechanics.facts import KINDS as FACT_KINDS, NAME as FACT_NAME
 
 CONTRACT_VERSION = 1
 KINDS = ("decomposition_grid", "attribution_explorer", "factor_view", "objective_comparison", "gallery", "atlas",
-         "unit_ranking", "decomposition_comparison", "trends")
+         "unit_ranking", "decomposition_comparison", "trends", "claim_test")
 QUANTILE_KEYS = ("q01", "q05", "q25", "q50", "q75", "q95", "q99")
 VIEW_NAMES = ("branch", "skip", "full")
 MODES = ("expanded", "gradient", "optimized")
@@ -254,6 +313,10 @@ IMAGE_FORMATS = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP"
 # Slack for weight == norm / max norm, so rounding in the engine's JSON writer passes.
 WEIGHT_TOLERANCE = 1e-3
 _COLOR = re.compile(r"#[0-9a-fA-F]{6}")
+BASELINE_ID = re.compile(r"[a-z0-9_]+")
+BASELINE_KEYS = ("id", "label", "statistic", "value", "layer", "null", "trivial")
+BASELINE_PARTS = ("layer", "null", "trivial")
+CLAIM_GROUPS = ("car", "control")
 
 
 class ContractError(BadInput):
@@ -333,7 +396,7 @@ class _Checker:
             seen.add(ident)
         return [item["id"] for item in items]
 
-    def nested_map(self, value, path, height, width, low=None, high=None):
+    def nested_map(self, value, path, height, width, low=None, high=None, nullable=False):
         rows = self.lst(value, path)
         if len(rows) != height:
             self.fail(path, f"has {len(rows)} rows, expected {height}")
@@ -342,7 +405,8 @@ class _Checker:
             if len(row) != width:
                 self.fail(f"{path}[{r}]", f"has {len(row)} values, expected {width}")
             for c, v in enumerate(row):
-                self.number(v, f"{path}[{r}][{c}]", low, high)
+                if v is not None or not nullable:
+                    self.number(v, f"{path}[{r}][{c}]", low, high)
 
     # -- files ----------------------------------------------------------------------
 
@@ -471,6 +535,10 @@ class _Checker:
                 p = f"views.{view_name}.{part}"
                 part_obj = self.obj(self.field(view, part, f"views.{view_name}"), p)
                 self.cells(self.field(part_obj, "cells", p), f"{p}.cells", h, w, full=True, weight_is_relative=True)
+        if "examples" in fig:
+            self.examples(fig["examples"], "examples")
+        if "occlusion" in fig:
+            self.occlusion(fig["occlusion"], "occlusion", h, w)
 
     def attribution_explorer(self, fig):
         photo = self.obj(self.field(fig, "photo", ""), "photo")
@@ -734,6 +802,166 @@ class _Checker:
                 self.number(self.field(values, m, f"{p}.values"), f"{p}.values.{m}")
                 self.number(self.field(percentiles, m, f"{p}.percentiles"), f"{p}.percentiles.{m}", 0, 100)
 
+    # -- evidence (every kind): baselines ------------------------------------------------------------
+
+    def baselines(self, value, path):
+        items = self.lst(value, path)
+        self.unique_ids(items, path)
+        for i, item in enumerate(items):
+            p = f"{path}[{i}]"
+            if not BASELINE_ID.fullmatch(item["id"]):
+                self.fail(f"{p}.id", f"is {item['id']!r}, expected lower-case letters, digits and _ ([a-z0-9_]+)")
+            for extra in sorted(set(item) - set(BASELINE_KEYS)):
+                self.fail(f"{p}.{extra}", f"is not a baseline field (valid: {', '.join(BASELINE_KEYS)})")
+            self.string(self.field(item, "label", p), f"{p}.label")
+            self.string(self.field(item, "statistic", p), f"{p}.statistic")
+            self.number(self.field(item, "value", p), f"{p}.value")
+            if not any(part in item for part in BASELINE_PARTS):
+                self.fail(p, f"has none of {', '.join(BASELINE_PARTS)}, expected at least one")
+            if "layer" in item:
+                self.layer_rank(item["layer"], f"{p}.layer")
+            if "null" in item:
+                self.null_sample(item["null"], f"{p}.null")
+            if "trivial" in item:
+                t = self.obj(item["trivial"], f"{p}.trivial")
+                self.string(self.field(t, "kind", f"{p}.trivial"), f"{p}.trivial.kind")
+                self.number(self.field(t, "value", f"{p}.trivial"), f"{p}.trivial.value")
+
+    def layer_rank(self, value, path):
+        self.obj(value, path)
+        self.integer(self.field(value, "n", path), f"{path}.n", 1)
+        self.number(self.field(value, "percentile", path), f"{path}.percentile", 0, 100)
+        self.quantile_set(self.field(value, "quantiles", path), f"{path}.quantiles")
+        if "label" in value:
+            self.string(value["label"], f"{path}.label")
+
+    def null_sample(self, value, path):
+        self.obj(value, path)
+        self.string(self.field(value, "kind", path), f"{path}.kind")
+        self.integer(self.field(value, "n", path), f"{path}.n", 0)
+        seed = self.field(value, "seed", path)
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+            self.fail(f"{path}.seed", f"must be an integer or null, got {_json_repr(seed)}")
+        self.quantile_set(self.field(value, "quantiles", path), f"{path}.quantiles")
+        self.number(self.field(value, "exceeded_by", path), f"{path}.exceeded_by", 0, 1)
+
+    # -- evidence of a decomposition grid: dataset examples, occlusion check ---------------------------
+
+    def plain_name(self, value, path):
+        """A file's name, shown as text only: no folder, no URL."""
+        self.string(value, path)
+        if "/" in value or "\\" in value or value in (".", ".."):
+            self.fail(path, f"is {_json_repr(value)}, expected a plain file name (no folders, no URL)")
+
+    def position(self, value, path):
+        self.lst(value, path)
+        if len(value) != 2:
+            self.fail(path, f"has {len(value)} values, expected [y, x]")
+        for k, v in enumerate(value):
+            self.integer(v, f"{path}[{k}]", 0)
+
+    def examples(self, value, path):
+        self.obj(value, path)
+        self.string(self.field(value, "source", path), f"{path}.source")
+        self.integer(self.field(value, "images", path), f"{path}.images", 1)
+        self.integer(self.field(value, "skipped", path), f"{path}.skipped", 0)
+        self.integer(self.field(value, "input_size", path), f"{path}.input_size", 1)
+        self.quantile_set(self.field(value, "activation_quantiles", path), f"{path}.activation_quantiles")
+        for i, example in enumerate(self.lst(self.field(value, "top", path), f"{path}.top", 1)):
+            p = f"{path}.top[{i}]"
+            self.plain_name(self.field(example, "file", p), f"{p}.file")
+            self.number(self.field(example, "activation", p), f"{p}.activation")
+            self.position(self.field(example, "position", p), f"{p}.position")
+            self.image_ref(self.field(example, "image", p), f"{p}.image")
+
+    def occlusion(self, value, path, h, w):
+        self.obj(value, path)
+        self.plain_name(self.field(value, "file", path), f"{path}.file")
+        self.image_ref(self.field(value, "photo", path), f"{path}.photo")
+        self.target(self.field(value, "target", path), f"{path}.target")
+        self.string(self.field(value, "earlier", path), f"{path}.earlier")
+        window = self.lst(self.field(value, "window", path), f"{path}.window")
+        if len(window) != 4:
+            self.fail(f"{path}.window", f"has {len(window)} values, expected [top, left, height, width]")
+        for k, v in enumerate(window):
+            self.integer(v, f"{path}.window[{k}]", 1 if k >= 2 else None)
+        if tuple(window[2:]) != (h, w):
+            self.fail(f"{path}.window", f"is {window[2]}x{window[3]}, expected the figure's window {h}x{w}")
+        self.number(self.field(value, "unit_value", path), f"{path}.unit_value")
+        predicted = self.field(value, "predicted", path)
+        measured = self.field(value, "measured", path)
+        for key, grid in (("predicted", predicted), ("measured", measured)):
+            self.nested_map(grid, f"{path}.{key}", h, w, nullable=True)
+        for r in range(h):
+            for c in range(w):
+                if (predicted[r][c] is None) != (measured[r][c] is None):
+                    self.fail(f"{path}.measured[{r}][{c}]", f"is {_json_repr(measured[r][c])}, expected null where "
+                              f"predicted is null and a number where it is not (predicted is {_json_repr(predicted[r][c])})")
+        for key in ("pearson", "spearman"):
+            if self.field(value, key, path) is not None:
+                self.number(value[key], f"{path}.{key}")
+        self.integer(self.field(value, "n", path), f"{path}.n", 0)
+        if self.field(value, "null", path) is not None:
+            self.null_sample(value["null"], f"{path}.null")
+
+    # -- kind claim_test ------------------------------------------------------------------------------
+
+    def class_list(self, value, path, min_len=0):
+        for i, cls in enumerate(self.lst(value, path, min_len)):
+            self.class_id(self.field(cls, "class", f"{path}[{i}]"), f"{path}[{i}].class")
+            self.string(self.field(cls, "label", f"{path}[{i}]"), f"{path}[{i}].label")
+
+    def claim_test(self, fig):
+        ids = self.legend(self.field(fig, "measures", ""), "measures", 1)
+        directions = self.lst(self.field(fig, "directions", ""), "directions", 1)
+        self.unique_ids(directions, "directions")
+        for i, direction in enumerate(directions):
+            p = f"directions[{i}]"
+            self.string(self.field(direction, "label", p), f"{p}.label")
+            self.class_list(self.field(direction, "classes", p), f"{p}.classes")
+        checks = self.lst(self.field(fig, "checks", ""), "checks")
+        self.legend(checks, "checks", 0)
+        for i, check in enumerate(checks):
+            self.number(self.field(check, "value", f"checks[{i}]"), f"checks[{i}].value")
+        for i, render in enumerate(self.lst(self.field(fig, "renders", ""), "renders")):
+            p = f"renders[{i}]"
+            self.class_id(self.field(render, "class", p), f"{p}.class")
+            self.string(self.field(render, "label", p), f"{p}.label")
+            self.choice(self.field(render, "group", p), f"{p}.group", CLAIM_GROUPS)
+            self.image_ref(self.field(render, "image", p), f"{p}.image")
+        layers = self.lst(self.field(fig, "layers", ""), "layers", 1)
+        self.unique_ids(layers, "layers")
+        for i, layer in enumerate(layers):
+            p = f"layers[{i}]"
+            for key in ("layer", "prev_layer", "label"):
+                self.string(self.field(layer, key, p), f"{p}.{key}")
+            self.choice(self.field(layer, "path", p), f"{p}.path", VIEW_NAMES)
+            self.integer(self.field(layer, "map_size", p), f"{p}.map_size", 1)
+            n = self.integer(self.field(layer, "n", p), f"{p}.n", 1)
+            scores = self.lst(self.field(layer, "scores", p), f"{p}.scores")
+            if len(scores) != n:
+                self.fail(f"{p}.scores", f"has {len(scores)} scores, expected n = {n} (one per channel)")
+            for k, score in enumerate(scores):
+                self.number(score, f"{p}.scores[{k}]")
+            self.quantile_set(self.field(layer, "quantiles", p), f"{p}.quantiles")
+            control = self.obj(self.field(layer, "control", p), f"{p}.control")
+            self.string(self.field(control, "label", f"{p}.control"), f"{p}.control.label")
+            self.number(self.field(control, "value", f"{p}.control"), f"{p}.control.value")
+            self.number(self.field(control, "percentile", f"{p}.control"), f"{p}.control.percentile", 0, 100)
+            # A synthetic window has no response to renders: its values are the window measures.
+            self.values_for(self.field(control, "values", f"{p}.control"), f"{p}.control.values",
+                            [i for i in ids if i != "response"])
+            for u, unit in enumerate(self.lst(self.field(layer, "units", p), f"{p}.units")):
+                q = f"{p}.units[{u}]"
+                channel = self.integer(self.field(unit, "channel", q), f"{q}.channel", 0)
+                if channel >= n:
+                    self.fail(f"{q}.channel", f"is {channel}, expected a channel of the layer's {n} units (0..{n - 1})")
+                self.string(self.field(unit, "label", q), f"{q}.label")
+                self.image_ref(self.field(unit, "image", q), f"{q}.image")
+                self.number(self.field(unit, "percentile", q), f"{q}.percentile", 0, 100)
+                self.integer(self.field(unit, "response_rank", q), f"{q}.response_rank", 1)
+                self.values_for(self.field(unit, "values", q), f"{q}.values", ids)
+
     def check(self, fig):
         self.obj(fig, "figure.json")
         _check_finite(self, fig, "")
@@ -751,6 +979,8 @@ class _Checker:
         if "facts" in fig:
             self.facts(fig["facts"], "facts")
         getattr(self, kind)(fig)
+        if "baselines" in fig:
+            self.baselines(fig["baselines"], "baselines")
 
     def facts(self, value, path):
         for name, item in self.obj(value, path).items():

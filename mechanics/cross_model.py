@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from mechanics import decompose
+from mechanics import decompose, facts
 from mechanics.assets import FigureWriter
 from mechanics.decompose import Target
 from mechanics.inputs import image_id, resolve_image, weights_id
@@ -55,10 +55,14 @@ def unit_ranking(out_dir, figure, quick):
     classes = p.get("classes", search.CAR_CLASSES)
     writer = FigureWriter(out_dir, figure.name, models[0], _models_hash(figure, p["models"]),
                           {**p, "render": settings.to_json()})
-    blocks = []
+    blocks, baseline_items, baseline_facts = [], [], {}
     for model in models:
         layer = search.resolve_layer(model, p["stage"])
-        rows = search.rank_by_classes(search.class_weights(model, layer), classes)[: p.get("top", 6)]
+        weights = search.class_weights(model, layer)
+        rows = search.rank_by_classes(weights, classes)[: p.get("top", 6)]
+        item, named = _class_score_baseline(model, layer, weights, classes, rows[0][0], settings.seed)
+        baseline_items.append(item)
+        baseline_facts.update(named)
         vectors = unit_vectors(model.layer(layer).channels, [row[0] for row in rows])
         images, _ = render_vectors(model, layer, vectors, settings, f"{model.model_name} {layer} units")
         refs = writer.sprite(f"units_{model.model_name}", images, 96, columns=len(rows))
@@ -72,11 +76,39 @@ def unit_ranking(out_dir, figure, quick):
                f"{len(classes)} ImageNet classes; each top unit's centre neuron rendered with the {settings.objective} "
                f"objective for {settings.steps} steps at {settings.size} px.")
     writer.write("unit_ranking", summary, measures=CLASS_MEASURES,
-                 classes=[{"class": k, "label": _class_label(models[0], k)} for k in classes], models=blocks)
+                 classes=[{"class": k, "label": _class_label(models[0], k)} for k in classes], models=blocks,
+                 facts={**facts.ranking_facts(blocks, "class_z"), **baseline_facts}, baselines=baseline_items)
 
 
-def _comparison_units(models, p):
-    """[(model, layer, channel, {measure: value})]: each model's unit for the figure, chosen by p['select']."""
+def _class_score_baseline(model, layer, weights, classes, channel, seed, n=1000):
+    """The rank-1 channel's class score against every channel of its layer, and against the rank-1
+    score for `n` random sets of as many ImageNet classes (seeded): is a top score of this size what
+    any set of classes gets from some channel?"""
+    from mechanics import baselines, evidence, search
+    scores = search.class_scores(weights, classes)
+    rng = np.random.default_rng(seed)
+    tops = [search.class_scores(weights, rng.choice(weights.shape[1], len(classes), replace=False)).max()
+            for _ in range(n)]
+    base = baselines.baseline("class_z", scores[channel], layer=baselines.layer_rank(scores, channel),
+                              null=baselines.null(scores[channel], tops, f"best channel's score for {len(classes)} "
+                                                  "random classes", seed))
+    item = evidence.entry(f"{facts.key(model.model_name)}_class_z", f"class score of {model.label} {layer}:{channel}",
+                          base, f"{model.label} {layer}")
+    return item, evidence.baseline_facts(f"{facts.key(model.model_name)}_rank1_class_z", item, "number", 2)
+
+
+def _counterpart_baseline(reference_layer, candidates, ref_channel, model, layer, channel, images):
+    """A counterpart's r against every reference channel's best r in the same model (the layer) and
+    against random channel pairs (the null)."""
+    from mechanics import baselines, evidence
+    base = baselines.counterpart_baseline(reference_layer, candidates, ref_channel)
+    label = f"r of the counterpart {model.label} {layer}:{channel} on {images} images"
+    return evidence.entry(f"{facts.key(model.model_name)}_counterpart_r", label, base, "every reference channel's best r")
+
+
+def _comparison_units(models, p, found):
+    """[(model, layer, channel, {measure: value})]: each model's unit for the figure, chosen by p['select'];
+    the baselines of the choice are appended to `found`."""
     from mechanics import mechanisms, search
     select = p["select"]
     chosen = []
@@ -87,20 +119,23 @@ def _comparison_units(models, p):
             chosen.append((model, layer, channel, {"class_z": score, "class_mean": mean}))
         return chosen
     # by "counterpart": the reference unit's activations against every channel of each model's layer,
-    # all fed the same images (and the reference's own render) at one input size.
+    # all fed the same photos (not the reference's own render, which would favour its own model) at one size.
+    from mechanics.examples import image_files
     ref_model = load_model(select["reference"][0])
     ref_layer, ref_channel = select["reference"][1], select["reference"][2]
     size = select.get("input_size", ref_model.default_size)
-    render_settings = replace(RenderSettings(), spatial="neuron")
-    own, _ = render_vectors(ref_model, ref_layer, unit_vectors(ref_model.layer(ref_layer).channels, [ref_channel]),
-                            render_settings, "reference unit")
-    pixels = mechanisms.shared_inputs([resolve_image(ref) for ref in select["images"]], size, extra=own)
-    reference = mechanisms.activations(ref_model, ref_layer, pixels)[..., ref_channel]
+    files = image_files(select["images"]) if isinstance(select["images"], str) else [resolve_image(ref) for ref in select["images"]]
+    pixels = mechanisms.shared_inputs(files, size)
+    reference_layer = mechanisms.activations(ref_model, ref_layer, pixels)
+    reference = reference_layer[..., ref_channel]
     for model in models:
         layer = search.resolve_layer(model, p["stage"])
-        correlations = mechanisms.counterparts(reference, mechanisms.activations(model, layer, pixels))
+        candidates = mechanisms.activations(model, layer, pixels)
+        correlations = mechanisms.counterparts(reference, candidates)
         channel = int(np.argmax(correlations))
         chosen.append((model, layer, channel, {"correlation": float(correlations[channel])}))
+        if model.model_name != ref_model.model_name:
+            found.append(_counterpart_baseline(reference_layer, candidates, ref_channel, model, layer, channel, len(pixels)))
     return chosen
 
 
@@ -146,8 +181,9 @@ def decomposition_comparison(out_dir, figure, quick):
     cell_measures = [{"id": "wheel", "label": "wheel correlation", "description": "correlation over channels of this cell's component with the wheel direction"},
                      {"id": "window", "label": "window correlation", "description": "correlation over channels of this cell's component with the window direction"}
                      ] if p.get("claim") else []
-    chosen = _comparison_units(models, p)
-    panels, unit_images = [], []
+    found = []
+    chosen = _comparison_units(models, p, found)
+    panels, unit_images, holds = [], [], []
     for i, (model, layer, channel, values) in enumerate(chosen):
         info = model.layer(layer)
         earlier, path = (info.skip_from, "branch") if info.skip_from else (info.prev, "full")
@@ -164,6 +200,7 @@ def decomposition_comparison(out_dir, figure, quick):
                       "window_top": claim.halves["window"][0], "window_bottom": claim.halves["window"][1],
                       "wheel_window_correlation": float(np.corrcoef(wheel, window)[0, 1])}
             cell_values = {name: claim.cells[name].tolist() for name in ("wheel", "window")}
+            holds.append(bool(claim.holds))
         unit_settings = replace(settings, spatial="neuron")
         images, _ = render_vectors(model, layer, unit_vectors(info.channels, [channel]), unit_settings, f"{target.label} unit")
         unit_images.append(images[0])
@@ -182,4 +219,8 @@ def decomposition_comparison(out_dir, figure, quick):
     summary = (f"{units}: each centre neuron decomposed by expanded weights at its model's native size, positive part; "
                f"units and components rendered with the {settings.objective} objective for {settings.steps} steps "
                f"at {settings.size} px.")
-    writer.write("decomposition_comparison", summary, measures=measures, cell_measures=cell_measures, panels=panels)
+    from mechanics import evidence
+    named = {k: v for item in found for k, v in evidence.baseline_facts(item["id"], item, "number", 2).items()}
+    writer.write("decomposition_comparison", summary, measures=measures, cell_measures=cell_measures, panels=panels,
+                 facts={**facts.comparison_facts(panels, holds if p.get("claim") else None), **named},
+                 **({"baselines": found} if found else {}))

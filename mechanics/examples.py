@@ -209,6 +209,7 @@ class Examples:
     computed: int
     cached: int
     examples: list        # Example, highest activation first
+    maxima: np.ndarray    # (images,): every ranked image's maximum of the channel, the baseline of the top ones
 
     @property
     def crops(self):
@@ -262,7 +263,7 @@ def _ranked(model, layer, found, column, top, input_size):
         chosen.append(Example(str(found.files[i]), found.shas[i], float(values[i]),
                               float(found.reduced[i, 2, column]), position, box, crop))
     return Examples(model.model_name, layer, found.channels[column], input_size, len(found.files), found.skipped,
-                    found.computed, found.cached, chosen)
+                    found.computed, found.cached, chosen, values.copy())
 
 
 def _check_top(top):

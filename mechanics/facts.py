@@ -154,8 +154,8 @@ def completeness_facts(prefix, attribution):
             f"{prefix}_ratio": fact(attribution.ratio, "percent", 1, "sum / change")}
 
 
-def ranking_facts(blocks):
-    """Per model and rank: channel, measures and top classes; the range of the top scores."""
+def ranking_facts(blocks, score):
+    """Per model and rank: channel, measures and top classes; the range of the top `score`s."""
     out = {}
     for block in blocks:
         m = key(block["model"])
@@ -167,10 +167,9 @@ def ranking_facts(blocks):
                 out[f"{p}_{measure}"] = fact(value, what=measure)
             out[f"{p}_classes"] = fact(", ".join(c["label"] for c in unit["top_classes"][:3]), "text",
                                        what="its three strongest classes")
-    tops = [block["units"][0]["values"] for block in blocks]
-    first = next(iter(tops[0]))
-    out["top_score_min"] = fact(min(t[first] for t in tops), what="smallest rank-1 score over the models")
-    out["top_score_max"] = fact(max(t[first] for t in tops), what="largest rank-1 score over the models")
+    tops = [block["units"][0]["values"][score] for block in blocks]
+    out["top_score_min"] = fact(min(tops), what="smallest rank-1 score over the models")
+    out["top_score_max"] = fact(max(tops), what="largest rank-1 score over the models")
     return out
 
 

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from mechanics import decompose
+from mechanics import decompose, facts
 from mechanics.assets import FigureWriter
 from mechanics.decompose import Target
 from mechanics.inputs import image_id, resolve_image, weights_id
@@ -144,14 +144,44 @@ def decomposition_grid(out_dir, figure, quick):
     summary = (f"{model.label}, {target.label} decomposed over {p['earlier']} ({p.get('mode', 'expanded')} "
                f"{', '.join(decompositions)}; {window.height}x{window.width} window at {input_size} px); each component rendered "
                f"with the {settings.objective} direction objective for {settings.steps} steps at {settings.size} px.")
+    fields, named = _grid_evidence(model, target, p, writer, input_size)
     writer.write("decomposition_grid", summary, target=_target_json(target), prev_layer=p["earlier"],
                  mode=p.get("mode", "expanded"), window={"height": window.height, "width": window.width},
-                 unit_image=unit_ref, views=views)
+                 unit_image=unit_ref, views=views, facts={**_grid_facts(decompositions), **named}, **fields)
+
+
+def _grid_evidence(model, target, p, writer, input_size):
+    """A grid's evidence (mechanics.evidence): its window statistic's baselines (expanded weights),
+    and, with params `examples`, the unit's dataset examples and the occlusion check of its
+    decomposition on the top one."""
+    from mechanics import evidence
+    fields, named = {}, {}
+    if p.get("mode", "expanded") == "expanded":
+        fields["baselines"], named = evidence.window_baselines(model, target, p["earlier"], input_size)
+    if p.get("examples"):
+        found_fields, found_named, found = evidence.dataset_examples(model, target, writer, p["examples"])
+        check_fields, check_named = evidence.occlusion_check(model, target, p["earlier"], writer, found.examples[0])
+        fields.update({**found_fields, **check_fields})
+        named.update({**found_named, **check_named})
+    return fields, named
+
+
+def _grid_facts(decompositions):
+    """Each path's window facts, and those of their sum ('full') when the figure splits a residual block."""
+    from mechanics import search
+    out = {}
+    for path, d in decompositions.items():
+        out.update(facts.window_facts(path, d.vectors, search.halves_score(d) if path != "skip" else None))
+    if set(decompositions) == {"branch", "skip"}:
+        out.update(facts.window_facts("full", decompositions["branch"].vectors + decompositions["skip"].vectors))
+    return out
 
 
 def attribution_explorer(out_dir, figure, quick):
     """params: image, layer, targets ['logit:N' | 'LAYER:CH'], methods, ig_steps, input_size,
-    min_weight (cells below it are not rendered), plus render settings."""
+    min_weight (cells below it are not rendered), optional completeness_layers (other layers whose
+    completeness the figure states as facts only), plus render settings."""
+    from mechanics.classify import probabilities
     p = figure.params
     model = load_model(figure.model)
     settings = settings_of(p, quick)
@@ -161,13 +191,21 @@ def attribution_explorer(out_dir, figure, quick):
     photo = writer.photo("photo.jpg", decompose.load_image(photo_path, input_size))
     size = model.spatial_size(p["layer"], input_size)
     labels = {"gradxact": "activation × gradient", "ig": f"integrated gradients ({p.get('ig_steps', 64)} steps)"}
-    results, targets = {}, []
+    results, targets, figure_facts = {}, [], {}
+    probs = probabilities(model, photo_path, input_size)
     for spec in p["targets"]:
         target = Target.parse(spec)
         name = model.class_labels[target.channel] if target.layer == "logits" and model.class_labels else None
         targets.append({"id": spec, "label": f"{name} ({target.label})" if name else target.label})
+        if target.layer == "logits":
+            figure_facts[f"{facts.key(spec)}_prob"] = facts.fact(probs[target.channel], "share", 2,
+                                                                 f"probability of class {target.channel} on the photo")
         for method in p["methods"]:
             a = decompose.attribute(model, photo_path, p["layer"], target, method, p.get("ig_steps", 64), input_size)
+            figure_facts.update(facts.attribution_facts(f"{facts.key(spec)}_{method}", a, size))
+            for layer in p.get("completeness_layers", []):
+                other = decompose.attribute(model, photo_path, layer, target, method, p.get("ig_steps", 64), input_size)
+                figure_facts.update(facts.completeness_facts(f"{facts.key(layer)}_{facts.key(spec)}_{method}", other))
             vectors = a.vectors.reshape(-1, a.vectors.shape[-1])
             norms = np.linalg.norm(vectors, axis=1)
             weights = _weights(norms)
@@ -184,7 +222,8 @@ def attribution_explorer(out_dir, figure, quick):
                f"({size}x{size}) on {p['image'].split(':')[-1]} at {input_size} px; each cell's vector rendered with "
                f"the {settings.objective} direction objective for {settings.steps} steps.")
     writer.write("attribution_explorer", summary, photo=photo, layer=p["layer"], grid={"height": size, "width": size},
-                 targets=targets, methods=[{"id": m, "label": labels[m]} for m in p["methods"]], results=results)
+                 targets=targets, methods=[{"id": m, "label": labels[m]} for m in p["methods"]], results=results,
+                 facts=figure_facts)
 
 
 def factor_view(out_dir, figure, quick):
@@ -216,8 +255,11 @@ def factor_view(out_dir, figure, quick):
     summary = (f"{model.label}, {target.label} (a pointwise unit) on {p['image'].split(':')[-1]}: its positive "
                f"attribution vectors at {p['earlier']} factored by NMF into {len(out)} directions; each rendered with "
                f"the {settings.objective} direction objective for {settings.steps} steps.")
+    from mechanics import evidence
+    reconstruction, named, _ = evidence.factor_reconstruction(positive, p["k"], seed=settings.seed)
     writer.write("factor_view", summary, target=_target_json(target), prev_layer=p["earlier"],
-                 window={"height": h, "width": w}, unit_image=unit_ref, factors=out)
+                 window={"height": h, "width": w}, unit_image=unit_ref, factors=out,
+                 facts={**facts.factor_facts(factors.maps, factors.directions), **named}, baselines=reconstruction)
 
 
 def objective_comparison(out_dir, figure, quick):
@@ -248,7 +290,9 @@ def objective_comparison(out_dir, figure, quick):
             panels.append(panel)
     summary = (f"{model.label}, {neuron.label} over {p['earlier']}: neuron against channel objective and dot "
                f"against cossim (pow 2), {base.steps} steps at {base.size} px.")
-    writer.write("objective_comparison", summary, target=_target_json(neuron), panels=panels)
+    values = {f"{panel['objective']}_{panel['direction']}_value": facts.fact(panel["value"], digits=1, what=panel["label"])
+              for panel in panels}
+    writer.write("objective_comparison", summary, target=_target_json(neuron), panels=panels, facts=values)
 
 
 def gallery(out_dir, figure, quick):
@@ -292,4 +336,9 @@ def gallery(out_dir, figure, quick):
     summary = (f"{model.label}, {len(items)} neurons of {', '.join(layers)}, each decomposed (expanded weights, positive "
                f"part) over the block before and rendered with the {settings.objective} direction objective for "
                f"{settings.steps} steps at {settings.size} px.")
-    writer.write("gallery", summary, items=items)
+    from mechanics import evidence
+    chosen = {}
+    for layer, earlier, _, ch in units:
+        chosen.setdefault((layer, earlier), []).append(ch)
+    selection, named = evidence.selection_baselines(model, chosen, input_size)
+    writer.write("gallery", summary, items=items, facts={**facts.gallery_facts(items), **named}, baselines=selection)

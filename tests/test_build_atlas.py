@@ -135,8 +135,8 @@ def test_an_unreachable_ray_address_is_one_line_before_any_work(atlas_project, u
      "error: --workers is for figures whose make() takes workers and ray_address (atlases); figure 'alpha' (alpha.py) does not"),
     (("figures", "atlas_tiny", "beta", "--ray", "head:6379"), "figure 'beta' (beta.py) does not: leave it out or drop --ray"),
     (("figures", "--workers", "2"), "error: --workers runs an atlas on Ray: name the atlas, e.g. python build.py figures atlas_tiny --workers"),
-    (("figures", "atlas_tiny", "--workers", "0"), "argument --workers: 0 is too few"),
-    (("figures", "atlas_tiny", "--workers", "two"), "argument --workers: 'two' is not a number"),
+    (("figures", "atlas_tiny", "--workers", "0"), "argument --workers: 0 is out of range"),
+    (("figures", "atlas_tiny", "--workers", "two"), "argument --workers: 'two' is not an integer"),
     (("figures", "atlas_tiny", "--ray", " "), "argument --ray: is empty"),
     (("figures", "atlas_tiny", "--workers", "2", "--ray", "head:6379"), "not allowed with argument"),
 ])
@@ -272,3 +272,27 @@ def test_a_layer_page_shows_the_earlier_layers_tiles_from_another_atlas_of_its_m
     # Within one atlas the sprite keeps its own name; another model's layers are never used.
     assert page_data(site / "atlas" / "efficientnet_lite0" / "block10.html")["prev_units"]["2"]["sprite"] == "block9_units"
     assert page_data(site / "atlas" / "efficientnet_lite1" / "block9.html")["prev_units"] == {}
+
+
+def test_atlas_pages_are_made_again_only_when_their_inputs_change(atlas_project):
+    run_build(atlas_project, "figures", "atlas_tiny", check=True)
+    run_build(atlas_project, check=True)
+    site = atlas_project / "_site"
+
+    def inodes():
+        return {page: (site / page).stat().st_ino for page in PAGES}
+
+    made = inodes()
+    run_build(atlas_project, check=True)
+    assert inodes() == made, "unchanged atlas pages are linked from the previous site, not written again"
+
+    (site / PAGES[1]).write_text("edited in the built site")  # by hand: made again, not linked
+    run_build(atlas_project, check=True)
+    assert "edited in the built site" not in (site / PAGES[1]).read_text()
+    made = inodes()
+
+    layer = atlas_project / "article" / "templates" / "atlas" / "layer.html"
+    layer.write_text(layer.read_text().replace("units of {{ layer.layer }}", "units (edited) of {{ layer.layer }}"))
+    run_build(atlas_project, check=True)
+    assert "units (edited) of block9" in (site / PAGES[1]).read_text()
+    assert all(inodes()[page] != made[page] for page in PAGES)

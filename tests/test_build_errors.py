@@ -118,7 +118,7 @@ CLI = {
     "check: extra argument": (["check", "alpha"], "unrecognized arguments: alpha"),
     "check: bad base url": (["check", "--base-url", "nm"], "--base-url 'nm' is not a URL path"),
     "serve: port too big": (["serve", "--port", "65536"], "argument --port: 65536 is out of range"),
-    "serve: port not a number": (["serve", "--port", "8k"], "argument --port: '8k' is not a number"),
+    "serve: port not a number": (["serve", "--port", "8k"], "argument --port: '8k' is not an integer"),
 }
 
 
@@ -237,3 +237,20 @@ def test_bibliography_links_that_are_web_or_doi_are_kept_and_html_in_a_title_is_
     assert 'href="https://doi.org/10.23915/distill.00007"' in page
     assert "<script>alert" not in page and "<b>visualization" not in page.lower()
     assert "Feature &lt;script&gt;alert(1)&lt;/script&gt;&lt;b&gt;visualization&lt;/b&gt;" in page  # unsrt: sentence case
+
+
+def buffered_env():
+    """Python's default: stdout to a pipe is buffered, so what fails is the flush at the end."""
+    return {**{k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}, "PYTHONPATH": str(REPO)}
+
+
+@pytest.mark.parametrize("args", [["figures", "--list"], ["--help"]])
+def test_a_reader_that_stops_early_ends_the_command_quietly(unchanged, args):
+    read, write = os.pipe()
+    os.close(read)  # as after `| head -1` has read its line
+    try:
+        child = subprocess.run([PYTHON, str(REPO / "build.py"), "--root", str(unchanged), *args], stdout=write,
+                               stderr=subprocess.PIPE, text=True, env=buffered_env())
+    finally:
+        os.close(write)
+    assert (child.returncode, child.stderr) == (141, "")

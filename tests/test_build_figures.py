@@ -289,3 +289,60 @@ def test_every_command_reading_the_assets_sweeps_what_a_dead_run_left_and_nothin
         assert (figures / ".site-keep.txt").is_file() and (figures / ".mine").is_dir()
     finally:
         os.close(fd)
+
+
+@pytest.fixture
+def contract_checks(monkeypatch):
+    """The figure folders checked against the contract in this process, in order."""
+    from mechanics import contract
+
+    checked, validate_figure = [], contract.validate_figure
+
+    def counting(name, figure_dir):
+        checked.append(name)
+        return validate_figure(name, figure_dir)
+
+    monkeypatch.setattr(contract, "validate_figure", counting)
+    return checked
+
+
+def test_an_unchanged_figure_is_trusted_from_its_manifest_and_an_edited_one_checked_again(project, contract_checks):
+    from mechanics.site import builder
+
+    builder.build(Project.at(project), regenerate=False)
+    assert contract_checks == [], "figures whose files match their manifest's hashes were checked again"
+    folder = project / "assets" / "figures" / "alpha"
+    edit(folder / "figure.json", "Summary of", "Edited summary of")
+    assert figure_cache.validate("alpha", folder)["summary"].startswith("Edited summary of")
+    assert contract_checks == ["alpha"]
+    (folder / "figure.json").write_text('{"contract": 1, "kind": 5}')
+    with pytest.raises(Exception, match="figure 'alpha'") as broken:
+        figure_cache.validate("alpha", folder)
+    assert "\n" not in str(broken.value)
+    result = run_build(project, "--no-figures")
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert result.stderr.startswith("error: figure 'alpha'") and "Traceback" not in result.stderr
+
+
+def test_a_figure_whose_manifest_has_no_hashes_is_checked_once_and_its_manifest_kept(project, contract_checks):
+    folder = project / "assets" / "figures" / "alpha"
+    record = manifest(project, "alpha")
+    del record["files"]
+    (folder / "manifest.json").write_text(json.dumps(record))
+    before = (folder / "manifest.json").read_bytes()
+    for _ in range(2):
+        figure_cache.validate("alpha", folder)
+    assert contract_checks == ["alpha"]
+    assert (folder / "manifest.json").read_bytes() == before
+
+
+def test_check_validates_every_figure_in_full_even_one_its_manifest_vouches_for(project):
+    folder = project / "assets" / "figures" / "alpha"
+    edit(folder / "figure.json", '"contract": 1', '"contract": 7')
+    record = manifest(project, "alpha")
+    record["files"] = figure_cache.asset_files(folder)  # as if written so: the build trusts it
+    (folder / "manifest.json").write_text(json.dumps(record))
+    run_build(project, "--no-figures", check=True)
+    result = run_build(project, "check")
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "figure 'alpha'" in result.stderr and "contract" in result.stderr

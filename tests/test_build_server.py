@@ -194,7 +194,7 @@ def test_preview_never_touches_the_publishable_site(project):
 @pytest.mark.parametrize("args, message", [
     (["--port", "70000"], "argument --port: 70000 is out of range"),
     (["--port", "-1"], "argument --port: -1 is out of range"),
-    (["--port", "http"], "argument --port: 'http' is not a number"),
+    (["--port", "http"], "argument --port: 'http' is not an integer"),
     (["--out", "elsewhere"], "serve builds its preview in its own folder and never into --out"),
     (["--base-url", "drafts/nm"], "--base-url 'drafts/nm' is not a URL path"),
 ])

@@ -186,3 +186,18 @@ def test_the_repository_article_builds_and_checks(tmp_path):
 def test_the_site_is_readable_by_a_static_host(project):
     for path in [project / "_site", *(project / "_site").rglob("*")]:
         assert path.stat().st_mode & 0o004, f"{path} is not world-readable"
+
+
+def test_a_build_links_unchanged_files_from_the_previous_site_and_copies_changed_ones(project):
+    site = project / "_site"
+    run_build(project, "--no-figures", check=True)  # the copied project's site: its record names other inodes
+    files = ("assets/figures/alpha/units.png", "assets/figures/beta/units.png", "static/article.css", "static/article.js")
+    before = {name: (site / name).stat().st_ino for name in files}
+    (site / "static" / "article.css").write_text("edited in the built site")  # by hand: copied again
+    script = project / "article" / "static" / "article.js"
+    script.write_text("// edited\n" + script.read_text())
+    run_build(project, "--no-figures", check=True)
+    after = {name: (site / name).stat().st_ino for name in files}
+    assert [after[name] == before[name] for name in files] == [True, True, False, False]
+    assert (site / "static" / "article.css").read_bytes() == (project / "article" / "static" / "article.css").read_bytes()
+    assert (site / "static" / "article.js").read_text().startswith("// edited")

@@ -418,3 +418,128 @@ def test_trends_may_have_no_sprites_but_other_kinds_need_one(trends_dir, grid_di
 def test_a_broken_trends_figure_names_the_field(trends_dir, change, fragments):
     edit(trends_dir, change)
     rejects(trends_dir, *fragments)
+
+
+# -- evidence (issue 21): baselines on any kind, a grid's dataset examples and occlusion check ------
+
+def test_the_grid_fixture_carries_baselines_examples_and_an_occlusion_check(grid_dir):
+    fig = validate_figure("eye_detector", grid_dir)
+    assert [b["id"] for b in fig["baselines"]] == ["off_centre_share", "occlusion_r"]
+    assert len(fig["examples"]["top"]) == 6 and fig["occlusion"]["predicted"][0][0] is None
+
+
+def test_figures_made_before_evidence_still_pass(grid_dir):
+    edit(grid_dir, lambda f: [f.pop(k) for k in ("baselines", "examples", "occlusion")])
+    validate_figure("eye_detector", grid_dir)
+
+
+def test_baselines_are_checked_on_any_kind(ranking_dir):
+    def add(fig):
+        fig["baselines"] = [{"id": "class_z", "label": "class score of block14:0", "statistic": "class_z", "value": 1.3,
+                             "trivial": {"kind": "zero weights", "value": 0.0}}]
+    edit(ranking_dir, add)
+    validate_figure("car_ranking", ranking_dir)
+    edit(ranking_dir, lambda f: f["baselines"][0].update(trivial={"kind": "zero weights"}))
+    rejects(ranking_dir, "baselines[0].trivial.value", "is missing")
+
+
+def _drop_layer_and_null(baseline):
+    baseline.pop("layer", None), baseline.pop("trivial", None), baseline.pop("null", None)
+
+
+@pytest.mark.parametrize("change, fragments", [
+    (lambda f: f["baselines"][0]["layer"]["quantiles"].update(q50=0.1),
+     ("baselines[0].layer.quantiles.q50", "below the quantile before it")),
+    (lambda f: f["baselines"][1]["null"]["quantiles"].update(q99=-5.0),
+     ("baselines[1].null.quantiles.q99", "below the quantile before it")),
+    (lambda f: f["baselines"][0].update(percentile=84.0),
+     ("baselines[0].percentile", "is not a baseline field", "layer, null, trivial")),
+    (lambda f: _drop_layer_and_null(f["baselines"][0]),
+     ("baselines[0]", "has none of layer, null, trivial", "at least one")),
+    (lambda f: f["baselines"][0]["layer"].update(percentile=101.0), ("baselines[0].layer.percentile", "[0, 100]")),
+    (lambda f: f["baselines"][0]["layer"].update(n=0), ("baselines[0].layer.n", ">= 1")),
+    (lambda f: f["baselines"][1]["null"].update(exceeded_by=1.5), ("baselines[1].null.exceeded_by", "[0, 1]")),
+    (lambda f: f["baselines"][1]["null"].update(seed="zero"), ("baselines[1].null.seed", "integer or null")),
+    (lambda f: f["baselines"][1].update(id="occlusion-r"), ("baselines[1].id", "[a-z0-9_]+")),
+    (lambda f: f["baselines"][1].update(id="off_centre_share"), ("baselines[1].id", "repeats id")),
+    (lambda f: f["baselines"][0].update(value=None), ("baselines[0].value", "must be a number")),
+    (lambda f: f.update(baselines={}), ("baselines", "must be a list")),
+])
+def test_a_malformed_baseline_is_rejected_with_its_field(grid_dir, change, fragments):
+    edit(grid_dir, change)
+    rejects(grid_dir, *fragments)
+
+
+@pytest.mark.parametrize("change, fragments", [
+    (lambda f: f["examples"]["activation_quantiles"].update(q05=99.0),
+     ("examples.activation_quantiles.q25", "below the quantile before it")),
+    (lambda f: f["examples"].update(images=0), ("examples.images", ">= 1")),
+    (lambda f: f["examples"].update(top=[]), ("examples.top", "at least 1")),
+    (lambda f: f["examples"]["top"][2].update(file="https://example.org/x.png"),
+     ("examples.top[2].file", "a plain file name")),
+    (lambda f: f["examples"]["top"][2].update(position=[3]), ("examples.top[2].position", "[y, x]")),
+    (lambda f: f["examples"]["top"][4]["image"].update(index=6), ("examples.top[4].image.index", "6 tiles")),
+    (lambda f: f["occlusion"]["measured"].pop(), ("occlusion.measured", "has 4 rows, expected 5")),
+    (lambda f: f["occlusion"]["predicted"][1].pop(), ("occlusion.predicted[1]", "has 4 values, expected 5")),
+    (lambda f: f["occlusion"]["measured"][2].__setitem__(0, 0.5),
+     ("occlusion.measured[2][0]", "is 0.5, expected null where predicted is null")),
+    (lambda f: f["occlusion"]["predicted"][2].__setitem__(3, None),
+     ("occlusion.measured[2][3]", "expected null where predicted is null")),
+    (lambda f: f["occlusion"].update(window=[0, -1, 3, 5]), ("occlusion.window", "3x5", "window 5x5")),
+    (lambda f: f["occlusion"].update(pearson="high"), ("occlusion.pearson", "must be a number")),
+    (lambda f: f["occlusion"]["null"].pop("exceeded_by"), ("occlusion.null.exceeded_by", "is missing")),
+    (lambda f: f["occlusion"]["target"].pop("channel"), ("occlusion.target.channel", "is missing")),
+])
+def test_malformed_examples_or_occlusion_are_rejected_with_their_field(grid_dir, change, fragments):
+    edit(grid_dir, change)
+    rejects(grid_dir, *fragments)
+
+
+def test_an_occlusion_check_without_a_correlation_passes(grid_dir):
+    edit(grid_dir, lambda f: f["occlusion"].update(pearson=None, spearman=None, null=None))
+    validate_figure("eye_detector", grid_dir)
+
+
+# -- kind claim_test ---------------------------------------------------------------------------------
+
+@pytest.fixture
+def claim_dir(tmp_path):
+    write_figure(tmp_path, "car_claim", "claim_test")
+    return tmp_path / "car_claim"
+
+
+def test_the_claim_test_fixture_passes_with_two_layers_and_a_control_each(claim_dir):
+    fig = validate_figure("car_claim", claim_dir)
+    assert [len(layer["scores"]) for layer in fig["layers"]] == [112, 192]
+    assert all(layer["control"]["value"] > max(layer["scores"]) for layer in fig["layers"])
+
+
+@pytest.mark.parametrize("change, fragments", [
+    (lambda f: f["layers"][0]["units"][1].update(channel=112), ("layers[0].units[1].channel", "is 112", "0..111")),
+    (lambda f: f["layers"][1]["units"][0].update(percentile=100.5), ("layers[1].units[0].percentile", "[0, 100]")),
+    (lambda f: f["layers"][0]["control"].update(percentile=-1), ("layers[0].control.percentile", "[0, 100]")),
+    (lambda f: f["layers"][0]["scores"].pop(), ("layers[0].scores", "has 111 scores, expected n = 112")),
+    (lambda f: f["layers"][1]["quantiles"].update(q95=-9.0), ("layers[1].quantiles.q95", "below the quantile before it")),
+    (lambda f: f["layers"][0]["units"][2]["values"].pop("wheel_below"), ("layers[0].units[2].values.wheel_below", "missing")),
+    (lambda f: f["layers"][0]["control"]["values"].update(surprise=1.0),
+     ("layers[0].control.values.surprise", "not the id of a measure")),
+    (lambda f: f["layers"][0]["units"][0].update(response_rank=0), ("layers[0].units[0].response_rank", ">= 1")),
+    (lambda f: f["layers"][0].update(path="sideways"), ("layers[0].path", "'full'")),
+    (lambda f: f["layers"][1].update(id=f["layers"][0]["id"]), ("layers[1].id", "repeats id")),
+    (lambda f: f["layers"][0].update(map_size=0), ("layers[0].map_size", ">= 1")),
+    (lambda f: f.update(layers=[]), ("layers", "at least 1")),
+    (lambda f: f["renders"][4].update(group="other"), ("renders[4].group", "'car', 'control'")),
+    (lambda f: f["renders"][0].update({"class": 1000}), ("renders[0].class", "0..999")),
+    (lambda f: f["directions"][0]["classes"][0].update({"class": -1}), ("directions[0].classes[0].class",)),
+    (lambda f: f.update(directions=[]), ("directions", "at least 1")),
+    (lambda f: f["checks"][0].pop("value"), ("checks[0].value", "is missing")),
+    (lambda f: f.update(measures=[]), ("measures", "at least 1")),
+])
+def test_a_malformed_claim_test_is_rejected_with_its_field(claim_dir, change, fragments):
+    edit(claim_dir, change)
+    rejects(claim_dir, *fragments)
+
+
+def test_a_claim_test_may_have_no_checks_and_no_renders(claim_dir):
+    edit(claim_dir, lambda f: f.update(checks=[], renders=[]))
+    validate_figure("car_claim", claim_dir)

@@ -37,3 +37,15 @@ def test_render_defaults_are_the_renderers():
     declared = figure_params.SpatialRenderParams.options()
     assert set(declared) == {f.name for f in dataclasses.fields(RenderSettings)}
     assert {k: o.default for k, o in declared.items()} == dataclasses.asdict(RenderSettings())
+
+
+def test_a_claim_test_declares_its_layers_classes_and_render_settings():
+    params = {"layers": [["block10", "block9"], ["block14", "block13"]], "car_classes": [817, 511],
+              "control_classes": [285, 948], "wheel": [479], "window": [904, 905], "photo": "skimage:motorcycle_right.png",
+              "top": 3, "steps": 64, "size": 96}
+    assert figure_params.problems("claim_test", params) == []
+    options = figure_params.KINDS["claim_test"].options()
+    assert options["top"].default == 3 and "learning_rate" in options
+    found = figure_params.problems("claim_test", {**params, "layers": [], "wheel": [1000], "top": 0, "windows": [1]})
+    assert [key for key, _ in found] == ["layers", "wheel", "top", "windows"]
+    assert "did you mean 'window'?" in found[3][1]

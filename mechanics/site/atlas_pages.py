@@ -10,18 +10,26 @@ gallery item or a decomposition's unit links to its entry, `<page>#unit-<channel
 there is one. A build never computes an atlas: one that is missing, stale or corrupt is
 listed (BuildReport.outdated_atlases) with the command that makes it, and a corrupt one is left out.
 
-A layer page carries about 1 MB of JSON, so `serve` keeps the parsed layer files and the
-rendered pages between rebuilds, until an atlas's files, its status, the atlas templates or
-the base URL change.
+A layer page carries about 1 MB of JSON, so the pages are made again only when their inputs
+change (an atlas's files, its status, the atlas templates or the base URL): a build links
+unchanged pages from the previous site, and `serve` keeps the parsed layer files between rebuilds.
 """
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
+import jinja2
+
+from mechanics.errors import BadInput
 from mechanics.site import figure_cache
 from mechanics.site.errors import FigureError
+from mechanics.site.figure_cache import FigureStatus
+from mechanics.site.folders import usable_cache_dir
+from mechanics.storage import write_atomic
 
 INDEX = "atlas/index.html"
 
@@ -41,7 +49,7 @@ class AtlasLayer:
 @dataclass(frozen=True)
 class Atlas:
     figure: figure_cache.Figure
-    status: str     # figure_cache.status(); "corrupt" ones have no pages
+    status: FigureStatus  # corrupt ones have no pages
     progress: str   # figure_cache.atlas_progress() when not fresh, else ""
     message: str    # why a corrupt atlas is left out
     fig: dict       # the validated figure.json, or None when there is nothing to show
@@ -65,8 +73,8 @@ def collect(project, figures):
         if not figure.is_atlas:
             continue
         state = figure_cache.status(figure, project.root)
-        progress = figure_cache.atlas_progress(figure) if state != "fresh" else ""
-        if state == "corrupt":
+        progress = figure_cache.atlas_progress(figure) if state != FigureStatus.FRESH else ""
+        if state == FigureStatus.CORRUPT:
             atlases.append(Atlas(figure, state, progress, figure_cache.corrupt_message(figure), None, ()))
             continue
         if not (figure.assets / "figure.json").is_file():
@@ -75,14 +83,13 @@ def collect(project, figures):
         fig = figure_cache.validate(figure.name, figure.assets)
         layers = []
         for entry in fig["layers"]:
-            data = _layer_file(figure.assets / entry["file"])
             page = f"atlas/{model_folder(fig['model'])}/{Path(entry['file']).stem}.html"
             if page in pages:
                 raise FigureError(figure.name, f"layer {entry['layer']} of {fig['model']} is in atlas "
                                   f"{pages[page]!r} too; keep each layer in one atlas")
             pages[page] = figure.name
             layers.append(AtlasLayer(figure.name, fig["model"], entry["layer"], entry["prev_layer"], entry["path"],
-                                     entry["file"], page, tuple(unit["channel"] for unit in data["units"])))
+                                     entry["file"], page, _channels(figure, entry["file"])))
         atlases.append(Atlas(figure, state, progress, "", fig, tuple(layers)))
     return atlases
 
@@ -125,7 +132,39 @@ def site_figures(atlases):
 
 
 _parsed = {}  # (path, size, mtime_ns) -> a parsed layer file; read it, never change it
-_rendered = {}  # project root -> (fingerprint of the inputs, {path in the site: page text})
+_rendered = {}  # project root -> (digest of the inputs, {path in the site: page text})
+
+
+def _channels(figure, file):
+    """The channels of an atlas layer file's units. A layer file is about 1 MB of JSON, so they
+    are kept in the user's cache folder by the file's hash, and a build reads no layer file
+    whose channels it knows."""
+    digest = figure_cache.asset_files(figure.assets).get(file)
+    known = _known_channels()
+    if digest not in known:
+        channels = [unit["channel"] for unit in _layer_file(figure.assets / file)["units"]]
+        if digest is None:
+            return tuple(channels)
+        known[digest] = channels
+        try:
+            write_atomic(_channels_file(), json.dumps(known).encode())
+        except (BadInput, OSError):
+            pass  # no usable cache folder: read the layer file again next time
+    return tuple(known[digest])
+
+
+def _channels_file():
+    return usable_cache_dir("for the atlas layers' channels") / "atlas-channels.json"
+
+
+@cache
+def _known_channels():
+    """{layer file sha256: its units' channels}, as the cache folder holds them (read once)."""
+    try:
+        known = json.loads(_channels_file().read_text(encoding="utf-8"))
+    except (BadInput, OSError, ValueError):
+        return {}
+    return known if isinstance(known, dict) else {}
 
 
 def _layer_file(path):
@@ -138,24 +177,36 @@ def _layer_file(path):
     return _parsed[key]
 
 
-def _fingerprint(project, atlases):
-    """Everything the atlas pages are made from, but the template files' contents (their stat)."""
+def _inputs_digest(project, atlases):
+    """A digest of everything the atlas pages are made from: the atlases' files and states, the
+    base URL, the atlas templates (by their stat) and this module's source."""
     templates = sorted((project.templates_dir / "atlas").glob("*.html"))
-    return (project.base_url,
-            tuple((a.name, a.status, a.progress, a.message, a.figure.spec.title, a.figure.spec.caption,
-                   tuple(figure_cache.asset_files(a.figure.assets).items()) if a.fig else ()) for a in atlases),
-            tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in templates))
+    inputs = (project.base_url, jinja2.__version__, hashlib.sha256(Path(__file__).read_bytes()).hexdigest(),
+              tuple((a.name, a.status, a.progress, a.message, a.figure.spec.title, a.figure.spec.caption,
+                     tuple(figure_cache.asset_files(a.figure.assets).items()) if a.fig else ()) for a in atlases),
+              tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in templates))
+    return hashlib.sha256(repr(inputs).encode()).hexdigest()
 
 
-def write_pages(project, atlases, render, staging):
-    """atlas/index.html and one page per layer into `staging`; `render(template, context)`."""
+def write_pages(project, atlases, render, staging, record):
+    """atlas/index.html and one page per layer into `staging`; `render(template, context)`. A page
+    made from the same inputs in the previous site is linked from it (site_record.SiteRecord):
+    the pages, about 1 MB each, are rendered and written only when their inputs change."""
     if not atlases:
         return
-    fingerprint = _fingerprint(project, atlases)
-    if _rendered.get(project.root, (None,))[0] != fingerprint:
-        _rendered[project.root] = (fingerprint, _render_pages(project, atlases, render))
-    for path, text in _rendered[project.root][1].items():
-        _write(staging / path, text)
+    digest = _inputs_digest(project, atlases)
+    missing = []
+    for path in [INDEX, *(layer.page for layer in _layers(atlases))]:
+        (staging / path).parent.mkdir(mode=0o755, parents=True, exist_ok=True)
+        if not record.link(path, digest, staging / path):
+            missing.append(path)
+    if not missing:
+        return
+    if _rendered.get(project.root, (None,))[0] != digest:
+        _rendered[project.root] = (digest, _render_pages(project, atlases, render))
+    for path in missing:
+        (staging / path).write_text(_rendered[project.root][1][path], encoding="utf-8")
+        record.made(path, digest, staging / path)
 
 
 def _render_pages(project, atlases, render):
@@ -191,11 +242,6 @@ def _models(project, atlases, depth):
                             for l in a.layers]
     return [{**model, "label": model["label"] or model["name"]}
             for model in sorted(models.values(), key=lambda model: figure_cache.natural_key(model["name"]))]
-
-
-def _write(path, text):
-    path.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
 
 
 def _layer_context(project, atlases, atlas, layer, models):

@@ -10,7 +10,7 @@ A fact prints itself by its kind and digits; the filters change how:
     {{ gallery.median_centre_share }}             16.3%   (a share, 1 digit)
     {{ gallery.median_centre_share | pct(0) }}    16%
     {{ eye_detector.full_norm_1_1 | fixed(3) }}   0.123
-    {{ car_units.lite0_wheel_top | signed }}      −0.331  (always a sign; − is U+2212)
+    {{ car_claim_test.block14_wheel_ig | signed }}  +0.051  (always a sign; − is U+2212)
     {{ figures.atlas_units | sep }}               1,808
     {{ figures.count | words }}                   thirteen
 
@@ -295,7 +295,7 @@ class FigureFacts(Facts):
         if (figure.assets / "figure.json").is_file():
             data = figure_cache.validate(figure.name, figure.assets)
             self._facts = facts_of(figure.name, data)
-            if self._deferred is not None and figure_cache.status(figure, self._root) != "fresh":
+            if self._deferred is not None and figure_cache.status(figure, self._root) != figure_cache.FigureStatus.FRESH:
                 self._pending = f"figure {figure.name} is about to be regenerated"
                 self._deferred.append(figure.name)
             elif (figure.manifest() or {}).get("quick"):  # a draft's smaller grids lack some cells
@@ -306,7 +306,7 @@ class FigureFacts(Facts):
         else:
             self._facts = {}
             self._pending = (figure_cache.unavailable_message(figure)
-                             if figure_cache.status(figure, self._root) == "unavailable"
+                             if figure_cache.status(figure, self._root) == figure_cache.FigureStatus.UNAVAILABLE
                              else f"figure {figure.name} has no data yet: run python build.py figures {figure.name}")
 
     def __getattr__(self, name):

@@ -1,6 +1,5 @@
 """One build of the site: article + templates + figure assets -> _site/, swapped in atomically."""
 
-import os
 import shutil
 import traceback
 from dataclasses import dataclass
@@ -11,12 +10,15 @@ import jinja2
 from markupsafe import Markup, escape
 from pygments.formatters import HtmlFormatter
 
+from mechanics.errors import BadInput
 from mechanics.site import atlas_pages, bindings, figure_cache, frontmatter, metadata
 from mechanics.site.citations import Bibliography
 from mechanics.site.errors import FigureError, SourceError, display_path, read_source
-from mechanics.site.folders import MARKER, MARKER_TEXT, check_output
+from mechanics.site.figure_cache import FigureStatus
+from mechanics.site.folders import MARKER, MARKER_TEXT, check_output, usable_cache_dir
 from mechanics.site.fsutil import new_dir, scratch, swap_in, sweep
 from mechanics.site.markdown_pipeline import figure_slot, render_body
+from mechanics.site.site_record import SiteRecord, file_stat
 
 LIVE_RELOAD_PATH = "/__reload"
 HIGHLIGHT_CSS = "pygments.css"  # in static/, next to article.css
@@ -27,7 +29,7 @@ HIGHLIGHT_STYLE = "default"
 class FigureState:
     name: str
     number: int
-    status: str  # fresh / stale / quick / missing / unavailable (a corrupt figure fails the build)
+    status: FigureStatus  # never CORRUPT: a corrupt figure fails the build
     message: str = ""
 
 
@@ -38,11 +40,11 @@ class BuildReport:
 
     @property
     def outdated(self):
-        return [f for f in self.figures if f.status != "fresh"]
+        return [f for f in self.figures if f.status != FigureStatus.FRESH]
 
     @property
     def outdated_atlases(self):
-        return [a for a in self.atlases if a.status != "fresh"]
+        return [a for a in self.atlases if a.status != FigureStatus.FRESH]
 
 
 def render_article(project, regenerate=True, live_reload=False, pdf=None):
@@ -95,7 +97,7 @@ def render_article(project, regenerate=True, live_reload=False, pdf=None):
         "toc": Markup(page.toc_html),
         "footnotes": Markup(page.footnotes_html),
         "references": [(ref, Markup(ref.html)) for ref in page.references],
-        "outdated": [s for s in states if s.status != "fresh"],
+        "outdated": [s for s in states if s.status != FigureStatus.FRESH],
         "static_url": project.url("static/"),
         "highlight_css": HIGHLIGHT_CSS,
         "live_reload_url": LIVE_RELOAD_PATH if live_reload else None,
@@ -128,6 +130,7 @@ def build(project, regenerate=True, live_reload=False, pdf=None):
     html, embedded, states, atlases, card = render_article(project, regenerate, live_reload, pdf)
     files = _site_files(project, embedded + atlas_pages.site_figures(atlases))
     env = _environment(project.templates_dir)
+    record = SiteRecord(project.out)
     # A preview (live reload) removes the old site in the background: it is no longer served.
     with scratch(project.out, remove_in_background=live_reload) as work:
         # A static host serves the site as another user: folders 0755, files with the default
@@ -140,14 +143,13 @@ def build(project, regenerate=True, live_reload=False, pdf=None):
         if card:
             (staging / metadata.CARD).parent.mkdir(mode=0o755, parents=True, exist_ok=True)
             (staging / metadata.CARD).write_bytes(metadata.card_bytes(card))
-        atlas_pages.write_pages(project, atlases, lambda name, context: _render(env, name, context), staging)
-        copied = {}
+        atlas_pages.write_pages(project, atlases, lambda name, context: _render(env, name, context), staging, record)
         for rel, source in files.items():
             target = staging / rel
             target.parent.mkdir(parents=True, exist_ok=True)
-            copied[rel] = _copy(source, target, rel, project.out)
+            _copy(source, target, rel, record)
         swap_in(staging, project.out)
-        _copies[project.out] = copied
+    record.save()
     return BuildReport(figures=states, atlases=atlases)
 
 
@@ -168,31 +170,13 @@ def _site_files(project, embedded):
     return files
 
 
-# What each output folder's last build copied: {out: {path in the site: (source stat, copy stat)}}.
-# A file whose source and copy are both unchanged is hard-linked from the previous site instead
-# of copied again, which is what keeps a preview rebuild fast.
-_copies = {}
-
-
-def _stat(path):
-    stat = path.stat()
-    return stat.st_ino, stat.st_size, stat.st_mtime_ns
-
-
-def _copy(source, target, rel, out):
-    """Copy `source` to `target`; returns what to remember of it for the next build."""
-    previous = out / rel
-    source_stat = _stat(source)
-    before = _copies.get(out, {}).get(rel)
-    if before is not None and before[0] == source_stat:
-        try:
-            if _stat(previous) == before[1]:
-                os.link(previous, target)
-                return before
-        except OSError:
-            pass  # the previous site changed under us: copy
-    shutil.copyfile(source, target)
-    return source_stat, _stat(target)
+def _copy(source, target, rel, record):
+    """Copy `source` to `target`, or link the previous site's copy when neither changed since
+    (what keeps a rebuild fast)."""
+    source_stat = file_stat(source)
+    if not record.link(rel, source_stat, target):
+        shutil.copyfile(source, target)
+        record.made(rel, source_stat, target)
 
 
 def _site_root_files(project):
@@ -217,11 +201,11 @@ def highlight_css():
 
 def _state(figure, number, project, unavailable):
     if figure.name in unavailable and not (figure.assets / "figure.json").is_file():
-        return FigureState(figure.name, number, "unavailable", unavailable[figure.name])
+        return FigureState(figure.name, number, FigureStatus.UNAVAILABLE, unavailable[figure.name])
     state = figure_cache.status(figure, project.root)
-    if state == "corrupt":  # never publish files that are not what the figure made
+    if state == FigureStatus.CORRUPT:  # never publish files that are not what the figure made
         raise FigureError(figure.name, figure_cache.corrupt_message(figure))
-    if state == "unavailable":
+    if state == FigureStatus.UNAVAILABLE:
         return FigureState(figure.name, number, state, figure_cache.unavailable_message(figure))
     return FigureState(figure.name, number, state)
 
@@ -229,10 +213,10 @@ def _state(figure, number, project, unavailable):
 def _figure_html(env, project, figure, state, page, atlases):
     """<figure id="fig-NAME"> around the diagram partial (or a placeholder) and the caption."""
     caption = Markup(page.captions[figure.name])
-    context = {"name": figure.name, "number": state.number, "stale": state.status != "fresh",
+    context = {"name": figure.name, "number": state.number, "stale": state.status != FigureStatus.FRESH,
                "static_url": project.url("static/"), "status": state.status, "message": state.message,
                "asset_url": project.url(f"assets/figures/{figure.name}/")}
-    if state.status in ("missing", "unavailable"):
+    if state.status in (FigureStatus.MISSING, FigureStatus.UNAVAILABLE):
         body = _render(env, "placeholder.html", {**context, "title": figure.spec.title})
     else:
         fig = figure_cache.validate(figure.name, figure.assets)
@@ -244,8 +228,8 @@ def _figure_html(env, project, figure, state, page, atlases):
         links = atlas_pages.atlas_links(project, atlases, atlas_pages.units_shown(fig))
         body = _render(env, template, {**context, "fig": fig, "caption_html": caption, "atlas_links": links})
     banner = ""
-    if state.status in ("stale", "quick"):
-        why = "was made with --quick (draft quality)" if state.status == "quick" else "is stale: its inputs changed since its assets were made"
+    if state.status in (FigureStatus.STALE, FigureStatus.QUICK):
+        why = "was made with --quick (draft quality)" if state.status == FigureStatus.QUICK else "is stale: its inputs changed since its assets were made"
         banner = Markup('<p class="figure-stale" role="status">This figure {}. Regenerate it with '
                         "<code>python build.py figures {}</code>.</p>").format(why, figure.name)
     return str(Markup('\n<figure id="fig-{name}" class="article-figure">{banner}{body}'
@@ -274,7 +258,19 @@ def _environment(templates_dir):
         autoescape=True,
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
+        bytecode_cache=_bytecode_cache(),
     )
+
+
+def _bytecode_cache():
+    """Compiled templates kept in the user's cache folder (by their source's checksum), so a new
+    process does not compile them again; none when that folder cannot be used."""
+    try:
+        folder = usable_cache_dir("for compiled templates") / "templates"
+        folder.mkdir(exist_ok=True)
+    except (BadInput, OSError):
+        return None
+    return jinja2.FileSystemBytecodeCache(str(folder))
 
 
 def _render(env, name, context):

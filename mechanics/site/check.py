@@ -1,6 +1,7 @@
 """`build.py check`: the sources resolve, and the built site is whole and self-contained.
 
 Sources: rendering the article (in memory) fails on an unknown figure, fact or citation key.
+Figures: every figure.json a build trusts is checked against the contract (mechanics/contract.py) in full.
 Numbers: a number of the prose that a figure's fact holds, typed instead of bound, is a problem;
 any other decimal of the prose, unless article/numbers.yml allows it, a warning (numbers.py).
 Site: every internal link and anchor of every HTML page resolves, and no script, style,
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from mechanics.errors import BadInput
 from mechanics.site import atlas_pages, bindings, builder, figure_cache, frontmatter, metadata, numbers
+from mechanics.site.figure_cache import FigureStatus
 from mechanics.site.errors import display_path, read_source
 
 # Attributes whose URL the browser loads as part of the page (as opposed to navigation links).
@@ -139,7 +141,12 @@ def _check_url(url, page_path, site, base_url, pages, loaded):
 
 def run(project):
     """(problems, warnings): source errors raise BadInput; site problems and numbers copied from
-    a figure's facts into the prose are problems; other unbound decimals of the prose are warnings."""
+    a figure's facts into the prose are problems; other unbound decimals of the prose are warnings.
+    Every figure a build trusts (its files match its manifest's hashes: figure_cache.validate) is
+    checked against the contract in full; a corrupt one is the build's to refuse or leave out."""
+    for figure in figure_cache.discover(project).values():
+        if (figure.assets / "figure.json").is_file() and figure_cache.status(figure, project.root) != FigureStatus.CORRUPT:
+            figure_cache.validate(figure.name, figure.assets, trust=False)
     builder.render_article(project, regenerate=False)
     copied, unexplained = unbound_numbers(project)
     return (check_site(project) + check_metadata(project) + numbers.report(project, copied),

@@ -6,9 +6,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from pybtex.backends.html import Backend
-from pybtex.database import parse_string
+from pybtex.database.input.bibtex import Parser
 from pybtex.exceptions import PybtexError
-from pybtex.plugin import find_plugin
+from pybtex.style.formatting.unsrt import Style
+from pybtex.style.labels.number import LabelStyle
+from pybtex.style.names.plain import NameStyle
+from pybtex.style.sorting.none import SortingStyle
 
 from mechanics.site import links
 from mechanics.site.errors import SourceError, read_source
@@ -66,14 +69,16 @@ class _BrokenEntry(Exception):
 
 # Parsing and formatting depend only on the file's text and the cited keys: a preview rebuild
 # after an edit that cites nothing new reuses both (pybtex's formatting is most of a build).
+# pybtex's classes are named, not looked up by name: a lookup scans every installed package's
+# entry points, each time.
 @lru_cache(maxsize=8)
 def _parse(text):
-    return parse_string(text, bib_format="bibtex").entries
+    return Parser().parse_string(text).entries
 
 
 @lru_cache(maxsize=32)
 def _format(text, keys):
-    style = find_plugin("pybtex.style.formatting", "unsrt")()
+    style = Style(label_style=LabelStyle, name_style=NameStyle, sorting_style=SortingStyle)
     backend = Backend()
     entries = _parse(text)
     result = []

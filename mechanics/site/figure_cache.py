@@ -16,8 +16,8 @@ regenerates it when it is named (build.py figures NAME): its work items take ten
 are cached one by one, so atlas_progress() can say how far it got.
 """
 
+import enum
 import hashlib
-import importlib
 import importlib.util
 import inspect
 import json
@@ -235,27 +235,37 @@ def cache_key(figure_inputs, quick):
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
+class FigureStatus(enum.StrEnum):
+    """Where a figure's assets stand against its inputs. A StrEnum, so it prints (and reaches the
+    templates) as its value."""
+    FRESH = "fresh"
+    QUICK = "quick"              # draft assets (--quick): stale for a full build
+    STALE = "stale"              # made from other inputs or other engine modules
+    MISSING = "missing"          # never made (or recorded unavailable for other inputs)
+    CORRUPT = "corrupt"          # files that differ from the manifest's hashes, or an unreadable manifest
+    UNAVAILABLE = "unavailable"  # its model's weights could not be had, for exactly these inputs
+
+
 def status(figure, root, quick=False):
-    """'fresh', 'quick' (draft assets, stale for a full build), 'stale', 'missing', 'corrupt'
-    (files that do not match the manifest, or an unreadable manifest), or 'unavailable' (its
-    model's weights could not be had for exactly these inputs)."""
+    """The figure's FigureStatus; `quick`: draft assets count as fresh."""
     if not (figure.assets / MANIFEST).exists():
-        return "missing"
+        return FigureStatus.MISSING
     manifest = figure.manifest()
     if manifest is None:
-        return "corrupt"
+        return FigureStatus.CORRUPT
     if "unavailable" in manifest:
-        return "unavailable" if manifest.get("key") == cache_key(inputs(figure, root), quick) else "missing"
+        same_inputs = manifest.get("key") == cache_key(inputs(figure, root), quick)
+        return FigureStatus.UNAVAILABLE if same_inputs else FigureStatus.MISSING
     if not (figure.assets / "figure.json").is_file() or corrupt_files(figure, manifest):
-        return "corrupt"
+        return FigureStatus.CORRUPT
     figure_inputs = inputs(figure, root)
     if changed_engine_modules(manifest):
-        return "stale"
+        return FigureStatus.STALE
     if manifest.get("key") == cache_key(figure_inputs, quick=False):
-        return "fresh"
+        return FigureStatus.FRESH
     if manifest.get("key") == cache_key(figure_inputs, quick=True):
-        return "fresh" if quick else "quick"
-    return "stale"
+        return FigureStatus.FRESH if quick else FigureStatus.QUICK
+    return FigureStatus.STALE
 
 
 def corrupt_files(figure, manifest):
@@ -276,36 +286,42 @@ def corrupt_message(figure):
     return f"{what}; run python build.py figures {figure.name} to regenerate it"
 
 
-_validated = {}  # (name, folder, its files' hashes) -> figure.json data, checked once per content
+_figure_json = {}  # (name, folder, its files' hashes) -> (figure.json data, checked against the contract)
 
 
-def validate(name, figure_dir):
-    """The parsed figure.json, checked against the asset contract (mechanics/contract.py).
+def validate(name, figure_dir, trust=True):
+    """The parsed figure.json, checked against the asset contract (mechanics/contract.py) unless
+    `trust` and the folder's files are exactly those its manifest recorded: regenerate() checks a
+    figure before it records its hashes, so an unchanged figure is not read through the contract
+    again on every build. A staging folder, a file changed since, or a manifest without hashes
+    (made before they were recorded) is checked, once per process for each content.
     The result is shared between calls: read it, never change it."""
-    key = (name, str(figure_dir), tuple(asset_files(figure_dir).items()))
-    if key not in _validated:
-        if len(_validated) > 256:
-            _validated.clear()
-        _validated[key] = _validate(name, figure_dir)
-    return _validated[key]
+    files = asset_files(figure_dir)
+    key = (name, str(figure_dir), tuple(files.items()))
+    known = _figure_json.get(key)
+    if known is None or not (trust or known[1]):
+        if len(_figure_json) > 256:
+            _figure_json.clear()
+        data = _recorded_figure_json(figure_dir, files) if trust else None
+        _figure_json[key] = (data, False) if data is not None else (_checked(name, figure_dir), True)
+    return _figure_json[key][0]
 
 
-def _validate(name, figure_dir):
-    try:
-        contract = importlib.import_module("mechanics.contract")
-    except ModuleNotFoundError as error:
-        if error.name != "mechanics.contract":
-            raise
-        # Until the contract validator lands, check only what the build itself reads.
-        try:
-            data = json.loads((figure_dir / "figure.json").read_text())
-        except (OSError, ValueError) as error:
-            raise FigureError(name, f"unreadable figure.json: {error}") from None
-        for field in ("kind", "summary"):
-            if not isinstance(data.get(field), str):
-                raise FigureError(name, f"figure.json needs a text field {field!r}")
-        return data
+def _checked(name, figure_dir):
+    from mechanics import contract  # imported here: a build that trusts every figure never loads it
+
     return contract.validate_figure(name, figure_dir)
+
+
+def _recorded_figure_json(folder, files):
+    """The folder's figure.json data if its files are those its manifest recorded, else None."""
+    try:
+        manifest = json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8"))
+        if not _is_manifest(manifest) or manifest.get("files") != files:
+            return None
+        return json.loads((Path(folder) / "figure.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 def regenerate(figure, project, quick, workers=None, ray_address=None, verbose=False):
@@ -316,58 +332,88 @@ def regenerate(figure, project, quick, workers=None, ray_address=None, verbose=F
     Returns None, or the message of WeightsUnavailable when the model cannot be had here.
     On any failure or interrupt the old assets stay as they were, and the child is stopped.
     """
-    from tqdm import tqdm  # only needed when a figure is actually made
-
     figure_inputs = inputs(figure, project.root)
     with scratch(figure.assets) as work:
-        staging = new_dir(work / "assets")
-        error_file = work / "error.json"
-        modules_file = work / "engine_modules.json"
-        command = [sys.executable, "-m", "mechanics.site.run_figure", str(figure.script), str(staging),
-                   "--error-file", str(error_file), "--modules-file", str(modules_file),
-                   "--parent-pid", str(os.getpid())] + (["--quick"] if quick else [])
-        command += (["--workers", str(workers)] if workers is not None else []) + (
-            ["--ray-address", ray_address] if ray_address else []) + (["--verbose"] if verbose else [])
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-            [str(Path(mechanics.__file__).parent.parent)] + [p for p in [os.environ.get("PYTHONPATH")] if p])}
-        started = time.monotonic()
-        # The child inherits stdout/stderr, so the engine's own tqdm bars stream straight through.
-        child = subprocess.Popen(command, cwd=project.root, env=env)
-        try:
-            bar_format = "{desc}: {elapsed}{postfix}"
-            # An atlas shows its own bar, with an ETA over its work items; two bars would fight.
-            with tqdm(desc=f"figure {figure.name}" + (" (quick)" if quick else ""), bar_format=bar_format,
-                      disable=figure.is_atlas) as bar:
-                while True:
-                    try:
-                        returncode = child.wait(timeout=0.5)
-                        break
-                    except subprocess.TimeoutExpired:
-                        bar.refresh()
-                bar.set_postfix_str("done" if returncode == 0 else "failed", refresh=False)
-        except BaseException:
-            _stop(child)
-            raise
+        run = _spawn(figure, project, work, quick, workers, ray_address, verbose)
+        returncode = _wait(figure, run.child, quick)
         if returncode != 0:
-            failure = _read_failure(error_file)
+            failure = _read_failure(run.error_file)
             if returncode == EXIT_WEIGHTS_UNAVAILABLE:
                 _record_unavailable(figure, cache_key(figure_inputs, quick), failure)
                 return failure
             raise FigureError(figure.name, f"make() failed: {failure}; old assets kept")
-        validate(figure.name, staging)
-        files = asset_files(staging)
-        manifest = {
-            "key": cache_key(figure_inputs, quick),
-            "quick": quick,
-            "duration_s": round(time.monotonic() - started, 2),
-            "asset_bytes": sum((staging / name).stat().st_size for name in files),
-            "files": files,
-            "inputs": figure_inputs,
-            "engine_modules": json.loads(modules_file.read_text()),
-        }
-        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True, default=repr) + "\n")
-        swap_in(staging, figure.assets)
+        _install(figure, run, figure_inputs, quick)
         return None
+
+
+@dataclass(frozen=True)
+class _Run:
+    """A figure's make() running in its child process, and where that child writes."""
+    child: subprocess.Popen
+    staging: Path       # the new assets
+    error_file: Path    # {"message": ...} when make() failed
+    modules_file: Path  # the engine modules make() imported, with their source hashes
+    started: float      # time.monotonic() at the start
+
+
+def _spawn(figure, project, work, quick, workers, ray_address, verbose):
+    """Start mechanics.site.run_figure on the figure, writing into the scratch folder `work`."""
+    staging = new_dir(work / "assets")
+    error_file = work / "error.json"
+    modules_file = work / "engine_modules.json"
+    command = [sys.executable, "-m", "mechanics.site.run_figure", str(figure.script), str(staging),
+               "--error-file", str(error_file), "--modules-file", str(modules_file),
+               "--parent-pid", str(os.getpid())] + (["--quick"] if quick else [])
+    command += (["--workers", str(workers)] if workers is not None else []) + (
+        ["--ray-address", ray_address] if ray_address else []) + (["--verbose"] if verbose else [])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(Path(mechanics.__file__).parent.parent)] + [p for p in [os.environ.get("PYTHONPATH")] if p])}
+    started = time.monotonic()
+    # The child inherits stdout/stderr, so the engine's own tqdm bars stream straight through.
+    child = subprocess.Popen(command, cwd=project.root, env=env)
+    return _Run(child, staging, error_file, modules_file, started)
+
+
+def _wait(figure, child, quick):
+    """The child's exit status, showing the time it takes; on any exception (Ctrl-C, SIGTERM)
+    the child is stopped first."""
+    from tqdm import tqdm  # only needed when a figure is actually made
+
+    try:
+        bar_format = "{desc}: {elapsed}{postfix}"
+        # An atlas shows its own bar, with an ETA over its work items; two bars would fight.
+        with tqdm(desc=f"figure {figure.name}" + (" (quick)" if quick else ""), bar_format=bar_format,
+                  disable=figure.is_atlas) as bar:
+            while True:
+                try:
+                    returncode = child.wait(timeout=0.5)
+                    break
+                except subprocess.TimeoutExpired:
+                    bar.refresh()
+            bar.set_postfix_str("done" if returncode == 0 else "failed", refresh=False)
+    except BaseException:
+        _stop(child)
+        raise
+    return returncode
+
+
+def _install(figure, run, figure_inputs, quick):
+    """Check the new assets against the contract, record them in their manifest (their files'
+    hashes, which let later builds trust them: see validate) and swap them in."""
+    staging = run.staging
+    validate(figure.name, staging)
+    files = asset_files(staging)
+    manifest = {
+        "key": cache_key(figure_inputs, quick),
+        "quick": quick,
+        "duration_s": round(time.monotonic() - run.started, 2),
+        "asset_bytes": sum((staging / name).stat().st_size for name in files),
+        "files": files,
+        "inputs": figure_inputs,
+        "engine_modules": json.loads(run.modules_file.read_text()),
+    }
+    (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True, default=repr) + "\n")
+    swap_in(staging, figure.assets)
 
 
 def _stop(child):
@@ -423,9 +469,9 @@ def refresh(figures, project, quick=False, force=False, workers=None, ray_addres
     unavailable, made = {}, []
     for figure in figures:
         state = status(figure, project.root, quick)
-        if state == "unavailable" and not force:
+        if state == FigureStatus.UNAVAILABLE and not force:
             unavailable[figure.name] = unavailable_message(figure)
-        elif force or state != "fresh":
+        elif force or state != FigureStatus.FRESH:
             _check_cache()
             try:
                 message = regenerate(figure, project, quick, workers, ray_address, verbose)

@@ -174,6 +174,8 @@ class DecompositionGrid(SpatialRenderParams):
     paths = ListOf(Choice(("full", "branch", "skip")), ["full"], "the residual paths shown, e.g. ['branch', 'skip']")
     image = Text(None, "the photo for mode 'gradient' (a path or skimage:NAME.png)", expected="a path or skimage:NAME.png")
     input_size = Int(8, 2048, None, "input size in px of the decomposition (default: the render size)")
+    examples = Table(None, "{'images': a folder or 'skimage:', 'top': K}: the unit's dataset examples, and the "
+                           "occlusion check of its decomposition on the top one")
 
 
 class AttributionExplorer(SpatialRenderParams):
@@ -186,6 +188,8 @@ class AttributionExplorer(SpatialRenderParams):
     ig_steps = Int(1, 100_000, 64, "integrated-gradient steps")
     input_size = _INPUT_SIZE
     min_weight = Float(0.0, 1.0, 0.0, "cells whose weight is below it are not rendered")
+    completeness_layers = ListOf(_layer("another layer"), default=[],
+                                 doc="other layers whose completeness the figure states as facts only")
 
 
 class FactorView(SpatialRenderParams):
@@ -244,9 +248,20 @@ class Trends(FigureParams):
     seed = Int(0, 2**31 - 1, 0, "seed of the assembly share's null")
 
 
+class ClaimTest(RenderParams):
+    kind = "claim_test"
+    layers = ListOf(Row(expected="[layer, earlier]"), doc="the layers tested, each decomposed over its earlier layer")
+    car_classes = ListOf(Int(0, 999), doc="ImageNet ids of the classes the tested units should respond to")
+    control_classes = ListOf(Int(0, 999), doc="ImageNet ids of the classes they are compared with")
+    wheel = ListOf(Int(0, 999), doc="ImageNet ids whose mean centred weights give the wheel direction")
+    window = ListOf(Int(0, 999), doc="ImageNet ids whose mean centred weights give the window direction")
+    photo = _IMAGE
+    top = Int(1, 100, 3, "units tested per layer, by response")
+
+
 KINDS = {declaration.kind: declaration for declaration in (
     DecompositionGrid, AttributionExplorer, FactorView, ObjectiveComparison, Gallery, UnitRanking,
-    DecompositionComparison, Atlas, Trends)}
+    DecompositionComparison, Atlas, Trends, ClaimTest)}
 
 
 def problems(kind, params):

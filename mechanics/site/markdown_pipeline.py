@@ -23,6 +23,11 @@ from functools import cache
 from pathlib import Path
 
 import markdown
+from markdown.extensions.codehilite import CodeHiliteExtension
+from markdown.extensions.fenced_code import FencedCodeExtension
+from markdown.extensions.footnotes import FootnoteExtension
+from markdown.extensions.tables import TableExtension
+from markdown.extensions.toc import TocExtension
 from markdown.preprocessors import Preprocessor
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
@@ -189,20 +194,15 @@ def _check_language(match, source):
 @cache
 def _converter(article):
     """One Markdown converter for the article, one for captions (which are converted while the
-    article is), kept across builds: making one costs more than converting the article."""
-    extensions = [_Syntax(), "tables", "fenced_code", "codehilite"]
+    article is), kept across builds: making one costs more than converting the article. The
+    extensions are given as objects: a name is looked up among every installed package's entry points."""
+    # Pygments at build time; its stylesheet is static/pygments.css (builder.highlight_css).
+    extensions = [_Syntax(), TableExtension(), FencedCodeExtension(),
+                  CodeHiliteExtension(css_class="highlight", guess_lang=False)]
     if article:
-        extensions += ["footnotes", "toc"]
-    return markdown.Markdown(
-        extensions=extensions,
-        extension_configs={
-            # Pygments at build time; its stylesheet is static/pygments.css (builder.highlight_css).
-            "codehilite": {"css_class": "highlight", "guess_lang": False},
-            "footnotes": {"UNIQUE_IDS": False, "BACKLINK_TITLE": "Back to text"},
-            "toc": {"permalink": "#", "permalink_class": "heading-anchor", "toc_depth": "2-3"},
-        },
-        output_format="html",
-    )
+        extensions += [FootnoteExtension(UNIQUE_IDS=False, BACKLINK_TITLE="Back to text"),
+                       TocExtension(permalink="#", permalink_class="heading-anchor", toc_depth="2-3")]
+    return markdown.Markdown(extensions=extensions, output_format="html")
 
 
 class _SyntaxPreprocessor(Preprocessor):

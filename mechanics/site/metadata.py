@@ -18,6 +18,7 @@ from pathlib import Path
 
 from markupsafe import Markup
 from PIL import Image
+from pybtex.backends.plaintext import Backend as PlainText
 from pybtex.richtext import Text
 
 from mechanics.site.errors import SourceError
@@ -143,9 +144,15 @@ def head_tags(meta, references, card, card_url, pdf_url):
     return Markup("\n") + Markup("\n").join(lines)  # after the description's line
 
 
+_PLAIN_TEXT = PlainText()
+
+
+@lru_cache(maxsize=1024)
 def _plain(latex):
     """BibTeX field text without braces and TeX escapes."""
-    return Text.from_latex(latex).render_as("text").strip()
+    # render(), not render_as("text"): that looks the backend up among every installed package's
+    # entry points on each call, most of a build's time in a large environment.
+    return Text.from_latex(latex).render(_PLAIN_TEXT).strip()
 
 
 def _person(person):

@@ -23,10 +23,13 @@ FIGURES = {
     "car_ranking": "unit_ranking",
     "car_comparison": "decomposition_comparison",
     "atlas_trends": "trends",
+    "car_claim": "claim_test",
 }
 # The browser tests' page: every kind, and one kind twice, as in the article, where each diagram
 # loads its component's script again.
 PAGE_FIGURES = {**FIGURES, "eye_detector_again": "decomposition_grid"}
+# Figures as made before evidence (issue 21): no baselines, dataset examples or occlusion check.
+WITHOUT_EVIDENCE = {"eye_detector_again"}
 
 
 class SpriteSheet:
@@ -113,14 +116,84 @@ def _cells(rng, sprite, h, w, top_sprite=None):
     return cells
 
 
+def _quantiles(samples):
+    values = np.quantile(np.asarray(samples, np.float64), (0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99))
+    return {key: round(float(v), 4) for key, v in zip(("q01", "q05", "q25", "q50", "q75", "q95", "q99"), values)}
+
+
+def _percentile(values, value):
+    """mechanics.baselines.layer_rank's percentile: the share of values at or below `value`, times 100."""
+    return round(100.0 * float(np.mean(np.asarray(values) <= value)), 2)
+
+
+def _null(kind, samples, value, seed=0):
+    """A NULL as mechanics.baselines.null writes one."""
+    return {"kind": kind, "n": len(samples), "seed": seed, "quantiles": _quantiles(samples),
+            "exceeded_by": round(float(np.mean(np.asarray(samples) >= value)), 4)}
+
+
+def _baselines(rng):
+    """Two baselines as mechanics.baselines writes them: a unit's off-centre share against its layer
+    and the flat window, and the occlusion check's correlation against its shuffled null."""
+    layer = rng.uniform(0.6, 0.95, 112)
+    share = float(layer[101])
+    return [
+        {"id": "off_centre_share", "label": "off-centre share of block10:101", "statistic": "off_centre_share",
+         "value": round(share, 4),
+         "layer": {"n": 112, "percentile": _percentile(layer, share), "quantiles": _quantiles(layer),
+                   "label": "EfficientNet-Lite0 block10"},
+         "trivial": {"kind": "flat 5x5 window", "value": 0.96}},
+        {"id": "occlusion_r", "label": "occlusion check of block10:101 on chelsea.png", "statistic": "pearson",
+         "value": 0.83,
+         "null": _null("predictions shuffled over window positions", rng.normal(0.0, 0.15, 1000), 0.83)},
+    ]
+
+
+def _examples(n_top):
+    """Dataset examples: the top crops of a tiny folder, as mechanics.examples ranks them."""
+    activations = sorted((round(9.0 - 0.7 * k - 0.01 * k * k, 3) for k in range(20)), reverse=True)
+    return {"source": "scikit-image's 20 bundled photos", "images": 20, "skipped": 1, "input_size": 224,
+            "activation_quantiles": _quantiles(activations),
+            "top": [{"file": f"photo_{k}.png", "activation": activations[k], "position": [3 + k % 3, 7 - k % 4],
+                     "image": _ref("examples", k)} for k in range(n_top)]}
+
+
+def _occlusion(rng, h, w):
+    """An occlusion check whose window leaves the map on the left: the first column has no cells."""
+    predicted = rng.normal(0.0, 1.0, (h, w))
+    predicted[h // 2, w // 2] = 2.5
+    measured = 0.8 * predicted + rng.normal(0.0, 0.4, (h, w))
+    inside = [[c > 0 for c in range(w)] for _ in range(h)]
+    grid = lambda values: [[round(float(v), 4) if inside[r][c] else None for c, v in enumerate(row)]
+                           for r, row in enumerate(values)]
+    return {"file": "chelsea.png", "photo": _ref("photo", 0), "target": _target(), "earlier": "block9",
+            "window": [0, -1, h, w], "unit_value": 4.2, "predicted": grid(predicted), "measured": grid(measured),
+            "pearson": 0.83, "spearman": 0.71, "n": h * (w - 1),
+            "null": _null("predictions shuffled over window positions", rng.normal(0.0, 0.18, 1000), 0.83, seed=0),
+            "off_centre": _comparison(rng, -0.06, h * (w - 1) - 1),
+            "gradient": {"predicted": grid(measured), "pearson": 1.0, "spearman": 0.94, "n": h * (w - 1),
+                         "null": _null("predictions shuffled over window positions", rng.normal(0.0, 0.18, 1000), 1.0, seed=0),
+                         "off_centre": _comparison(rng, 0.91, h * (w - 1) - 1)}}
+
+
+def _comparison(rng, pearson, n):
+    """occlusion.compare's shape: a correlation over n positions with its shuffled null."""
+    return {"pearson": pearson, "spearman": pearson, "n": n,
+            "null": _null("predictions shuffled over window positions", rng.normal(0.0, 0.18, 1000), pearson, seed=0)}
+
+
 def decomposition_grid(figure_dir, name):
     rng = np.random.default_rng(1)
+    evidence = name not in WITHOUT_EVIDENCE
     sheet = _sheet(figure_dir, ("unit", 1, 128, 1), CHANNELS)
     h = w = 5
     views = {}
     for view in ("branch", "skip", "full"):
         views[view] = {part: {"cells": _cells(rng, sheet.add(f"{view}_{part}", h * w, 64, w), h, w, "channels")}
                        for part in ("positive", "negative")}
+    if evidence:
+        sheet.add("examples", 6, 96, 6)
+        sheet.add("photo", 1, 224, 1)
     fig = _common(name, "decomposition_grid", sheet,
                   "EfficientNet-Lite0 block10:101 at the centre, decomposed over block9 (expanded weights, 64 steps).")
     fig.update({
@@ -128,6 +201,9 @@ def decomposition_grid(figure_dir, name):
         "prev_layer": "block9", "mode": "expanded", "window": {"height": h, "width": w},
         "unit_image": _ref("unit", 0), "views": views,
     })
+    if evidence:
+        evidence_rng = np.random.default_rng(11)
+        fig.update(baselines=_baselines(evidence_rng), examples=_examples(6), occlusion=_occlusion(evidence_rng, h, w))
     return fig
 
 
@@ -305,6 +381,53 @@ def trends(figure_dir, name):
     return fig
 
 
+def claim_test(figure_dir, name):
+    """The car claim over every unit of two layers: a positive control beside each layer's scores,
+    three units picked by response per layer, and the class renders they were picked with."""
+    rng = np.random.default_rng(8)
+    sheet = _sheet(figure_dir, ("renders", 6, 96, 6), ("units_block10", 3, 96, 3), ("units_block14", 3, 96, 3))
+    measures = [{"id": "claim_score", "label": "claim score",
+                 "description": "window above minus window below plus wheel below minus wheel above"},
+                {"id": "window_above", "label": "window above", "description": "correlation with the window direction, upper rows"},
+                {"id": "wheel_below", "label": "wheel below", "description": "correlation with the wheel direction, lower rows"}]
+    layers = []
+    for layer, prev, path, n, size in (("block10", "block9", "branch", 112, 14), ("block14", "block13", "full", 192, 7)):
+        scores = rng.normal(0.0, 0.1, n).round(4)
+        control = round(float(scores.max()) + 0.15, 4)
+        channels = [int(c) for c in rng.choice(n, 3, replace=False)]
+        units = [{"channel": c, "label": f"{layer}:{c}", "image": _ref(f"units_{layer}", k),
+                  "percentile": _percentile(scores, scores[c]), "response_rank": k + 1,
+                  "values": {"claim_score": float(scores[c]), "window_above": round(float(rng.uniform(-0.3, 0.3)), 4),
+                             "wheel_below": round(float(rng.uniform(-0.3, 0.3)), 4)}}
+                 for k, c in enumerate(channels)]
+        layers.append({"id": f"lite0_{layer}", "layer": layer, "prev_layer": prev, "path": path, "map_size": size,
+                       "label": f"EfficientNet-Lite0 {layer}", "n": n, "scores": scores.tolist(),
+                       "quantiles": _quantiles(scores),
+                       "control": {"label": "synthetic car unit (window above, wheel below)", "value": control,
+                                   "percentile": 100.0,
+                                   "values": {"claim_score": control, "window_above": 0.61, "wheel_below": 0.57}},
+                       "units": units})
+    renders = [{"class": c, "label": label, "group": group, "image": _ref("renders", k)}
+               for k, (c, label, group) in enumerate(((817, "sports car", "car"), (511, "convertible", "car"),
+                                                       (656, "minivan", "car"), (751, "racer", "car"),
+                                                       (285, "Egyptian cat", "control"), (948, "Granny Smith", "control")))]
+    fig = _common(name, "claim_test", sheet, "The car claim (windows above, wheels below) over every unit of "
+                  "EfficientNet-Lite0 block10 and block14, with a positive control, 64 steps.")
+    fig.update({
+        "measures": measures,
+        "directions": [{"id": "window", "label": "car window", "classes": [{"class": 817, "label": "sports car"},
+                                                                           {"class": 511, "label": "convertible"}]},
+                       {"id": "wheel", "label": "wheel", "classes": [{"class": 479, "label": "car wheel"}]}],
+        "checks": [{"id": "wheel_ig", "label": "wheel direction against integrated gradients",
+                    "description": "cosine of the wheel direction with the wheel attribution's IG vectors", "value": 0.62}],
+        "renders": renders, "layers": layers,
+        "baselines": [{"id": "control_block10", "label": "positive control's claim score at block10",
+                       "statistic": "claim_score", "value": layers[0]["control"]["value"],
+                       "layer": {"n": 112, "percentile": 100.0, "quantiles": layers[0]["quantiles"]}}],
+    })
+    return fig
+
+
 # The atlas fixture's layers: (layer, earlier layer, path, channels). block10 holds 101, the unit of
 # the decomposition fixtures; the gallery's Lite0 items at block9 and block10 with channels below
 # 40 have entries, block8's none. Top channels range over 0..47 of the earlier layer, so some
@@ -359,6 +482,7 @@ BUILDERS = {
     "unit_ranking": unit_ranking,
     "decomposition_comparison": decomposition_comparison,
     "trends": trends,
+    "claim_test": claim_test,
     "atlas": atlas,
 }
 

@@ -612,3 +612,182 @@ def test_trends_answer_a_tap_on_a_phone(touch_page, artifacts):
     trends.locator('.nm-trends-panel[data-measure="off_centre_share"] circle[data-channel="101"]').tap()
     expect(trends.locator(".nm-trends-detail")).to_have_attribute("data-unit", "lite0_block10:101")
     trends.screenshot(path=str(artifacts / "trends_phone.png"), animations="disabled")
+
+
+# -- evidence: baselines under every figure, a grid's dataset examples and occlusion check ------------
+
+def precision3(x):
+    """JavaScript's x.toPrecision(3) for the fixtures' magnitudes, with a true minus sign."""
+    return f"{x:#.3g}".rstrip(".").replace("-", "\u2212")
+
+
+def ordinal(p):
+    n = round(p)
+    return f"{n}{'th' if n % 100 in (11, 12, 13) else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
+def test_a_grid_shows_its_dataset_examples_with_their_files_and_the_sets_size(page):
+    grid = figure(page, "decomposition_grid")
+    examples = figure_data(page, "decomposition_grid")["examples"]
+    strip = grid.locator(".nm-examples")
+    expect(strip.locator(".nm-examples-size")).to_contain_text(
+        f"top 6 of 20 images \u2014 a tiny set: {examples['source']}, 1 unreadable skipped")
+    items = strip.locator(".nm-example-list li")
+    expect(items).to_have_count(6)
+    for k in (0, 5):
+        top = examples["top"][k]
+        expect(items.nth(k).locator(".nm-tile")).to_have_attribute("data-tile", f"examples:{k}")
+        expect(items.nth(k).locator(".nm-value")).to_have_text(precision3(top["activation"]))
+        expect(items.nth(k).locator(".nm-example-file")).to_have_text(top["file"])
+    expect(items.first.locator(".nm-tile")).to_have_attribute("aria-label", re.compile(r"photo_0\.png: the crop"))
+
+
+def test_the_occlusion_check_draws_prediction_and_measurement_on_one_scale_and_follows_the_keyboard(page):
+    grid = figure(page, "decomposition_grid")
+    check = figure_data(page, "decomposition_grid")["occlusion"]
+    panel = grid.locator(".nm-occlusion")
+    expect(panel.locator(".nm-occlusion-r")).to_have_text(
+        f"Pearson r = {precision3(check['pearson'])} (shuffled null: 95% of r below {precision3(check['null']['quantiles']['q95'])})")
+    # Its baselines: the off-centre positions alone, and the local gradient's predictions on the photo.
+    off, gradient = check["off_centre"], check["gradient"]
+    expect(panel.locator(".nm-occlusion-baseline")).to_have_text([
+        f"off-centre positions only: r = {precision3(off['pearson'])} (null: 95% below {precision3(off['null']['quantiles']['q95'])})",
+        f"local gradient on this photo: r = {precision3(gradient['pearson'])} (null: 95% below "
+        f"{precision3(gradient['null']['quantiles']['q95'])}), off-centre r = {precision3(gradient['off_centre']['pearson'])} "
+        f"(null: 95% below {precision3(gradient['off_centre']['null']['quantiles']['q95'])})"])
+    predicted, measured = panel.locator('.nm-heat[data-map="predicted contribution"]'), panel.locator('.nm-heat[data-map="measured drop"]')
+    for heat in (predicted, measured):
+        expect(heat.locator(".nm-heat-cell")).to_have_count(25)
+        expect(heat.locator(".nm-heat-empty")).to_have_count(5)   # the column outside the map
+    # One scale for both maps: the largest magnitude of either has the full colour, and only it.
+    values = [(abs(v), name, i) for name, grid_values in (("predicted", check["predicted"]), ("measured", check["measured"]))
+              for i, v in enumerate(sum(grid_values, [])) if v is not None]
+    _, name, index = max(values)
+    strongest = (predicted if name == "predicted" else measured).locator(".nm-heat-cell").nth(index)
+    assert strongest.evaluate("c => getComputedStyle(c).backgroundColor") in ("rgb(217, 89, 11)", "rgb(33, 102, 172)")
+
+    readout = panel.locator(".nm-occlusion-readout")
+    expect(readout).to_have_text(f"offset (0, 0): predicted {precision3(check['predicted'][2][2])}, "
+                                 f"measured {precision3(check['measured'][2][2])}")
+    predicted.locator('.nm-heat-cell[tabindex="0"]').focus()
+    page.keyboard.press("ArrowLeft")
+    expect(readout).to_have_text(re.compile(r"^offset \(0, \u22121\): predicted "))
+    page.keyboard.press("Home")
+    expect(readout).to_have_text("offset (0, \u22122): outside the map")
+    expect(measured.locator(".nm-heat-cell").nth(10)).to_have_class(re.compile("is-active"))
+    expect(predicted.locator('.nm-heat-cell[tabindex="0"]')).to_have_count(1)
+    measured.locator(".nm-heat-cell").nth(24).hover()
+    expect(readout).to_have_text(re.compile(r"^offset \(\+2, \+2\): predicted "))
+
+
+def test_a_grid_made_before_evidence_shows_none(page):
+    again = page.locator("#fig-eye_detector_again")
+    expect(again.locator(".nm-diagram[data-ready]")).to_have_count(1)
+    expect(again.locator(".nm-examples, .nm-occlusion, .nm-baselines")).to_have_count(0)
+
+
+def baseline_texts(fig):
+    """What each baseline's row must say, from the figure's data."""
+    rows = []
+    for b in fig["baselines"]:
+        parts = [precision3(b["value"])]
+        if "layer" in b:
+            layer = b["layer"]
+            of = f" of {layer['label']}" if "label" in layer else ""
+            parts.append(f"{ordinal(layer['percentile'])} percentile of {layer['n']} units{of} "
+                         f"(median {precision3(layer['quantiles']['q50'])})")
+        if "null" in b:
+            null = b["null"]
+            parts.append(f"null ({null['kind']}, n={null['n']}): 95% below {precision3(null['quantiles']['q95'])}; "
+                         f"exceeded by {round(100 * null['exceeded_by'])}%")
+        if "trivial" in b:
+            parts.append(f"{b['trivial']['kind']}: {precision3(b['trivial']['value'])}")
+        rows.append((b["label"], " \u00b7 ".join(parts)))
+    return rows
+
+
+@pytest.mark.parametrize("kind", ["decomposition_grid", "claim_test"])
+def test_baselines_are_listed_under_the_figure(page, kind):
+    rows = page.locator(f"#fig-{FIGURE_OF_KIND[kind]} .nm-baselines .nm-baseline")
+    expected = baseline_texts(figure_data(page, kind))
+    expect(rows).to_have_count(len(expected))
+    for k, (label, text) in enumerate(expected):
+        expect(rows.nth(k).locator("dt")).to_have_text(label)
+        assert rows.nth(k).locator("dd").evaluate("dd => dd.innerText.replace(/\\s+/g, ' ').trim()") == \
+            text, "value, then each baseline, separated by middle dots"
+
+
+def test_baselines_need_no_javascript_and_print(nojs_page):
+    expect(nojs_page.locator("#fig-eye_detector .nm-baselines .nm-baseline")).to_have_count(2)
+    expect(nojs_page.locator("#fig-eye_detector .nm-fallback")).to_contain_text("Dataset examples: top 6 of 20 images (a tiny set)")
+    expect(nojs_page.locator("#fig-eye_detector .nm-fallback")).to_contain_text(re.compile(r"Occlusion check on chelsea\.png: Pearson r = "))
+    nojs_page.emulate_media(media="print")
+    expect(nojs_page.locator("#fig-car_claim .nm-baselines")).to_be_visible()
+
+
+# -- claim test ----------------------------------------------------------------------------------------
+
+def test_claim_test_draws_every_units_score_per_layer_with_the_control_and_the_picked_units(page):
+    claim = figure(page, "claim_test")
+    fig = figure_data(page, "claim_test")
+    layers = claim.locator(".nm-claim-layer")
+    expect(layers).to_have_count(2)
+    for k, layer in enumerate(fig["layers"]):
+        section = layers.nth(k)
+        expect(section).to_have_attribute("data-layer", layer["id"])
+        plot = section.locator("svg.nm-claim-histogram")
+        counts = plot.locator(".nm-claim-bar").evaluate_all("bars => bars.map(b => +b.dataset.count)")
+        assert sum(counts) == layer["n"], "every unit's score is in the histogram"
+        expect(plot.locator(".nm-claim-axis-label")).to_have_text("claim score")
+        expect(plot.locator(".nm-claim-marker.is-control text")).to_have_text("control")
+        expect(plot.locator(".nm-claim-marker.is-unit text")).to_have_text([f":{u['channel']}" for u in layer["units"]])
+        expect(plot).to_have_attribute("aria-label", re.compile(
+            rf"claim score of {layer['n']} units of {layer['label']}.*control .* at the {ordinal(layer['control']['percentile'])} percentile"))
+        # The fixture's control scores above every unit: its marker is right of every bar.
+        control_x = float(plot.locator(".nm-claim-marker.is-control line").get_attribute("x1"))
+        assert control_x > max(plot.locator(".nm-claim-bar").evaluate_all("bars => bars.map(b => +b.getAttribute('x'))"))
+        units = section.locator("li.nm-claim-unit")
+        expect(units).to_have_count(len(layer["units"]))
+        first = layer["units"][0]
+        expect(units.first.locator(".nm-tile")).to_have_attribute("data-tile", f"{first['image']['sprite']}:{first['image']['index']}")
+        expect(units.first.locator(".nm-claim-rank")).to_have_text(f"{ordinal(first['percentile'])} percentile \u00b7 #1 by response")
+        expect(section.locator(".nm-claim-control-note")).to_contain_text(f"{ordinal(layer['control']['percentile'])} percentile of the layer")
+
+    expect(claim.locator('.nm-claim-group[data-group="car"] li')).to_have_count(4)
+    expect(claim.locator('.nm-claim-group[data-group="control"] li')).to_have_count(2)
+    expect(claim.locator('.nm-claim-group[data-group="control"] li').first).to_contain_text("Egyptian cat")
+    expect(claim.locator(".nm-claim-directions li")).to_have_count(2)
+    expect(claim.locator('.nm-claim-checks tr[data-check="wheel_ig"] td')).to_have_text("0.620")
+
+
+def test_claim_test_marks_the_hovered_or_focused_unit_on_its_histogram(page):
+    claim = figure(page, "claim_test")
+    second = claim.locator(".nm-claim-layer").nth(1)
+    channel = figure_data(page, "claim_test")["layers"][1]["units"][1]["channel"]
+    marker = second.locator(".nm-claim-marker.is-unit").nth(1)
+    expect(marker).not_to_have_class(re.compile("is-active"))
+    second.locator("li.nm-claim-unit").nth(1).hover()
+    expect(marker).to_have_class(re.compile("is-active"))
+    expect(marker.locator("text")).to_have_text(f":{channel}")
+    move_away(page)
+    expect(marker).not_to_have_class(re.compile("is-active"))
+    second.locator("li.nm-claim-unit").nth(0).focus()
+    page.keyboard.press("Tab")
+    expect(marker).to_have_class(re.compile("is-active"))
+    expect(second.locator(".nm-claim-marker.is-active")).to_have_count(1)
+
+
+def test_claim_test_and_evidence_fit_a_phone_and_answer_a_tap(touch_page, artifacts):
+    for kind in ("claim_test", "decomposition_grid"):
+        diagram = figure(touch_page, kind)
+        diagram.scroll_into_view_if_needed()
+        assert diagram.evaluate("d => d.scrollWidth <= d.clientWidth + 1"), f"{kind} fits the phone's width"
+    claim = figure(touch_page, "claim_test")
+    unit = claim.locator(".nm-claim-layer").first.locator("li.nm-claim-unit").first
+    unit.tap()
+    expect(claim.locator(".nm-claim-layer").first.locator(".nm-claim-marker.is-active")).to_have_count(1)
+    grid = figure(touch_page, "decomposition_grid")
+    grid.locator('.nm-heat[data-map="measured drop"] .nm-heat-cell').nth(4).tap()
+    expect(grid.locator(".nm-occlusion-readout")).to_have_text(re.compile(r"^offset \(\u22122, \+2\)"))
+    for kind in ("claim_test", "decomposition_grid"):
+        figure(touch_page, kind).screenshot(path=str(artifacts / f"{kind}_phone.png"), animations="disabled")
