@@ -147,10 +147,10 @@ def run_figures(project, args):
         if not args.names:
             raise BadInput(f"{option} runs an atlas on Ray: name the atlas, e.g. python build.py figures "
                            f"{next((f.name for f in chosen if f.is_atlas), 'ATLAS_NAME')} {option} ...")
-        refusing = next((f for f in chosen if not figure_cache.takes_ray_options(f)), None)
+        refusing = next((f for f in chosen if not f.runs_on_ray), None)
         if refusing is not None:
-            raise BadInput(f"{option} is for figures whose make() takes workers and ray_address (atlases); "
-                           f"figure {refusing.name!r} ({refusing.script.name}) does not: leave it out or drop {option}")
+            raise BadInput(f"{option} is for figures of a kind that runs on Ray (atlas); figure {refusing.name!r} "
+                           f"({refusing.script.name}) is a {refusing.spec.kind}: leave it out or drop {option}")
     if not args.names:  # an atlas takes tens of minutes: only when named
         for figure in (f for f in chosen if f.is_atlas):
             state = figure_cache.status(figure, project.root, args.quick)

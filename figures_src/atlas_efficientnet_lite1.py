@@ -16,8 +16,3 @@ FIGURE = FigureSpec(
     params=dict(layers=[["block12", "block11", "branch"]],
                 input_size=128, size=48, steps=64, objective="dot", seed=0, quick_channels=2),
 )
-
-
-def make(out_dir, quick, workers=None, ray_address=None):
-    from mechanics import atlas
-    atlas.build(out_dir, FIGURE, quick, workers=workers, ray_address=ray_address)

@@ -28,8 +28,3 @@ FIGURE = FigureSpec(
                 car_classes=CARS, control_classes=CONTROLS, wheel=[479], window=[904, 905],
                 photo="skimage:motorcycle_right.png", top=3, size=128, steps=256, objective="dot", seed=0),
 )
-
-
-def make(out_dir, quick):
-    from mechanics import claim_test
-    claim_test.claim_test(out_dir, FIGURE, quick)

@@ -17,8 +17,3 @@ FIGURE = FigureSpec(
                 classes=[479, 817, 511, 468, 751, 581, 656, 609, 627, 436, 717, 661], top=6,
                 size=128, steps=256, objective="dot", seed=0),
 )
-
-
-def make(out_dir, quick):
-    from mechanics import cross_model
-    cross_model.unit_ranking(out_dir, FIGURE, quick)

@@ -12,8 +12,3 @@ FIGURE = FigureSpec(
     params=dict(target="mixed4c:447", at=[7, 7], earlier="mixed4b", mode="expanded", paths=["full"],
                 size=224, steps=256, objective="dot", seed=0),
 )
-
-
-def make(out_dir, quick):
-    from mechanics import recipes
-    recipes.decomposition_grid(out_dir, FIGURE, quick)

@@ -6,7 +6,7 @@ FIGURE = FigureSpec(
     name="cat_attribution",
     kind="attribution_explorer",
     title="What the network sees where, on a photo",
-    caption=("Attribution of two class logits to block12 (7x7) on scikit-image's chelsea photo, by "
+    caption=("Attribution of two EfficientNet-Lite0 class logits to block12 (7x7) on scikit-image's chelsea photo, by "
              "activation × gradient and by integrated gradients against a zero baseline at block12. "
              "Each cell shows the feature visualization of that position's attribution vector; cells "
              "under 10% of the largest norm are left blank."),
@@ -17,8 +17,3 @@ FIGURE = FigureSpec(
                 completeness_layers=["block10"],
                 size=96, steps=128, objective="dot", seed=0),
 )
-
-
-def make(out_dir, quick):
-    from mechanics import recipes
-    recipes.attribution_explorer(out_dir, FIGURE, quick)

@@ -6,7 +6,7 @@ FIGURE = FigureSpec(
     name="coffee_attribution",
     kind="attribution_explorer",
     title="Espresso or tea cup",
-    caption=("Attribution of the espresso and tea-cup logits to block12 (7x7) on scikit-image's coffee "
+    caption=("Attribution of EfficientNet-Lite0's espresso and tea-cup logits to block12 (7x7) on scikit-image's coffee "
              "photo, by activation × gradient and by integrated gradients against a zero baseline at "
              "block12; cells under 10% of the largest norm are left blank."),
     model="efficientnet_lite0",
@@ -15,8 +15,3 @@ FIGURE = FigureSpec(
                 methods=["gradxact", "ig"], ig_steps=64, input_size=224, min_weight=0.1,
                 size=96, steps=128, objective="dot", seed=0),
 )
-
-
-def make(out_dir, quick):
-    from mechanics import recipes
-    recipes.attribution_explorer(out_dir, FIGURE, quick)

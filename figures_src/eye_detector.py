@@ -15,8 +15,3 @@ FIGURE = FigureSpec(
                 paths=["branch", "skip"], size=128, steps=256, objective="dot", seed=0,
                 examples={"images": "skimage:", "top": 6}),
 )
-
-
-def make(out_dir, quick):
-    from mechanics import recipes
-    recipes.decomposition_grid(out_dir, FIGURE, quick)

@@ -17,8 +17,3 @@ FIGURE = FigureSpec(
                         "input_size": 224},
                 size=128, steps=256, objective="dot", seed=0),
 )
-
-
-def make(out_dir, quick):
-    from mechanics import cross_model
-    cross_model.decomposition_comparison(out_dir, FIGURE, quick)

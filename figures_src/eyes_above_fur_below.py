@@ -8,15 +8,10 @@ FIGURE = FigureSpec(
     name="eyes_above_fur_below",
     kind="decomposition_grid",
     title="Different parts at different offsets",
-    caption=("The neuron at the centre of block10, channel 9, decomposed into the 25 positions of its "
+    caption=("EfficientNet-Lite0's neuron at the centre of block10, channel 9, decomposed into the 25 positions of its "
              "5x5 window on block9. Compare the top two rows of the window with the bottom two. Below the grid: the photos of scikit-image's small bundled set that excite the unit most (a tiny set, not a dataset), each cropped to the unit's receptive field, and an occlusion check of the decomposition on the first of them; under the figure, the window's off-centre share against every unit of its layer."),
     model="efficientnet_lite0",
     params=dict(target="block10:9", at=[4, 4], earlier="block9", mode="expanded",
                 paths=["branch", "skip"], size=128, steps=256, objective="dot", seed=0,
                 examples={"images": "skimage:", "top": 6}),
 )
-
-
-def make(out_dir, quick):
-    from mechanics import recipes
-    recipes.decomposition_grid(out_dir, FIGURE, quick)

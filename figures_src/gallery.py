@@ -25,8 +25,3 @@ FIGURE = FigureSpec(
         ],
         input_size=128, size=64, steps=96, objective="dot", seed=0),
 )
-
-
-def make(out_dir, quick):
-    from mechanics import recipes
-    recipes.gallery(out_dir, FIGURE, quick)

@@ -6,7 +6,7 @@ FIGURE = FigureSpec(
     name="pointwise_factors",
     kind="factor_view",
     title="Factors of a pointwise unit",
-    caption=("block12/expand is a 1x1 convolution over block11, so its window is a single position. "
+    caption=("EfficientNet-Lite0's block12/expand is a 1x1 convolution over block11, so its window is a single position. "
              "Instead, its positive integrated-gradient attribution vectors over the chelsea photo are "
              "factored by NMF; each factor is a block11 direction with a map of where it acts, laid "
              "out as the 7x7 grid over the photo in the attribution figure. Under the figure, the share of the attribution "
@@ -16,8 +16,3 @@ FIGURE = FigureSpec(
     params=dict(image="skimage:chelsea.png", target="block12/expand:10", earlier="block11", k=4,
                 input_size=224, size=96, steps=192, objective="dot", seed=0),
 )
-
-
-def make(out_dir, quick):
-    from mechanics import recipes
-    recipes.factor_view(out_dir, FIGURE, quick)

@@ -37,6 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from mechanics.errors import BadInput
+from mechanics.figure_spec import SETTING_KEYS
 from mechanics.inputs import weights_id
 from mechanics.storage import cache_dir, write_atomic
 
@@ -51,7 +52,6 @@ UNIT_TILE = 64          # px of a unit's own render in its layer's sprite
 CELL_TILE = 48          # px of a component
 UNITS_PER_CELL_SPRITE = 16  # a detail view loads one sprite of this many units' grids
 BLANK = 0.5             # tile of a zero component, which has nothing to visualize
-SETTING_KEYS = ("size", "steps", "learning_rate", "seed", "objective", "transforms", "redirected_steps")
 # The sources that decide an item's numbers; with ITEM_FORMAT, part of every item's key.
 PIXEL_MODULES = ("lucid_tf2.py", "torch_pickle.py", "efficientnet.py", "layer_graph.py", "zoo.py", "decompose.py",
                  "transforms.py", "render.py")

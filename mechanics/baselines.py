@@ -2,7 +2,8 @@
 
 Three kinds, each a plain dict ready for `figure.json`:
 
-- `layer_rank(values, unit)`: the statistic over every unit of the layer, and the unit's percentile;
+- `layer_rank(values, unit)`: the statistic over every unit of the layer, and the unit's percentile
+  (`rank(values, value)` for any other value, such as a selection's median);
 - `null(value, samples, kind, seed)`: the statistic under a null (random directions from
   `random_directions`, random unit pairs from `pair_correlations`), with its quantiles and the share
   of null samples at or above the value;
@@ -35,15 +36,21 @@ def quantiles(samples):
     return {f"q{round(q * 100):02d}": float(v) for q, v in zip(QUANTILES, values)}
 
 
+def rank(values, value):
+    """A value against the statistic's distribution over every unit of a layer (`values`, one per
+    unit): the share of units at or below it, times 100, and the distribution's quantiles."""
+    values = np.asarray(values, np.float64).ravel()
+    return {"n": int(len(values)), "percentile": float(stats.percentileofscore(values, value, kind="weak")),
+            "quantiles": quantiles(values)}
+
+
 def layer_rank(values, unit):
-    """The statistic's distribution over every unit of a layer (`values`, one per unit) and unit
-    `unit`'s percentile in it: the share of units with a value at or below its own, times 100."""
+    """`rank` of unit `unit`'s own value among its layer's."""
     values = np.asarray(values, np.float64).ravel()
     if not 0 <= unit < len(values):
         raise BadInput(f"unit {unit} is out of range for a layer of {len(values)} units: valid units are "
                        f"0..{len(values) - 1}")
-    return {"n": int(len(values)), "percentile": float(stats.percentileofscore(values, values[unit], kind="weak")),
-            "quantiles": quantiles(values)}
+    return rank(values, values[unit])
 
 
 def null(value, samples, kind, seed=None):

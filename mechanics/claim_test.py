@@ -20,7 +20,6 @@ weights at the model's native size, full path, centre neuron):
 from dataclasses import replace
 
 import numpy as np
-from scipy import stats
 
 from mechanics import baselines, decompose, facts, mechanisms, search
 from mechanics.assets import FigureWriter
@@ -113,7 +112,7 @@ def _layer_result(model, layer, earlier, wheel, window, response, top, settings,
                                f"{layer} units")
     refs = writer.sprite(f"units_{layer}", images, 96, columns=len(order))
     units = [{"channel": int(c), "label": f"{layer}:{c}", "image": ref, "response_rank": i + 1,
-              "percentile": float(stats.percentileofscore(scores, scores[c], kind="weak")),
+              "percentile": baselines.layer_rank(scores, c)["percentile"],
               "values": {**values[c], "response": float(response[c])}}
              for i, (c, ref) in enumerate(zip(order, refs))]
     return {"id": layer, "layer": layer, "prev_layer": earlier, "path": "full",
@@ -121,7 +120,7 @@ def _layer_result(model, layer, earlier, wheel, window, response, top, settings,
             "n": len(scores), "scores": scores.tolist(), "quantiles": baselines.quantiles(scores),
             "control": {"label": "positive control: window direction above, wheel direction below",
                         "value": control["claim"], "values": control,
-                        "percentile": float(stats.percentileofscore(scores, control["claim"], kind="weak"))},
+                        "percentile": baselines.rank(scores, control["claim"])["percentile"]},
             "units": units, "holds": [bool(v["wheel_bottom_minus_top"] > 0 and v["window_top_minus_bottom"] > 0)
                                       for v in values]}
 

@@ -55,14 +55,12 @@ def selection_baselines(model, chosen, input_size):
     """For each layer of a hand-picked selection (`chosen`: {(layer, earlier): [channels]}), the
     picked neurons' median centre share against that of every unit of the layer, both of the
     centre neuron's expanded weights over the full path: is the selection typical of its layer?"""
-    from scipy import stats
     items, named = [], {}
     for (layer, earlier), channels in chosen.items():
         windows = baselines.centre_decompositions(model, layer, earlier, input_size)
         values = np.array([baselines.centre_share(w) for w in windows])
         median = float(np.median(values[channels]))
-        rank = {"n": len(values), "percentile": float(stats.percentileofscore(values, median, kind="weak")),
-                "quantiles": baselines.quantiles(values), "label": f"{model.label} {layer}"}
+        rank = {**baselines.rank(values, median), "label": f"{model.label} {layer}"}
         item = entry(f"{facts.key(layer)}_centre_share",
                      f"median centre share of the {len(channels)} {layer} neurons shown (full path)",
                      baselines.baseline("centre_share", median, layer=rank,
@@ -90,6 +88,25 @@ def dataset_examples(model, target, writer, spec, tile=96):
              "examples_median_activation": facts.fact(np.median(found.maxima), "number", 2,
                                                       what="median over the scanned images of the unit's maximum")}
     return {"examples": field}, named, found
+
+
+def photo_activation(model, target, photo, input_size, images="skimage:"):
+    """`target`'s strongest activation on `photo` against its strongest on every photo of `images`:
+    whether the unit responds to this photo at all."""
+    name = str(photo).rsplit("/", 1)[-1]
+    value = examples.scan(model, target.layer, [photo], input_size, progress=False,
+                          channels=[target.channel]).reduced[0, 0, 0]
+    found = examples.scan(model, target.layer, images, input_size, progress=False, channels=[target.channel])
+    maxima = found.reduced[:, 0, 0]
+    source = SKIMAGE_SOURCE if images == examples.SKIMAGE_FOLDER else str(images)
+    prefix = f"{facts.key(target.label)}_photo_max"
+    item = entry(prefix, f"{target.label}'s strongest activation on {name}",
+                 baselines.baseline("max_activation", value, null=baselines.null(
+                     value, maxima, f"its strongest activation on each of the {len(maxima)} images of {source}")))
+    named = baseline_facts(prefix, item, "number", 2)
+    named[f"{prefix}_null_median"] = facts.fact(np.median(maxima), "number", 2,
+                                                f"median of {target.label}'s strongest activation over those images")
+    return [item], named
 
 
 def _square(crop):

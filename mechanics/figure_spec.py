@@ -1,11 +1,15 @@
 """What a figure script declares at import time: cheap metadata, no engine import.
 
-A figure script `figures_src/<name>.py` defines `FIGURE = FigureSpec(...)` at top level and
-`def make(out_dir: pathlib.Path, quick: bool) -> None`, which imports the engine and writes
-`figure.json` plus its sprites into `out_dir`.
+A figure script `figures_src/<name>.py` is a declaration: `FIGURE = FigureSpec(...)` at top level.
+Its kind's recipe (mechanics.site.figure_params) makes it: it imports the engine and writes
+`figure.json` plus its sprites into the output folder. A custom figure also defines
+`def make(out_dir: pathlib.Path, quick: bool) -> None`, which is called instead.
 """
 
 from dataclasses import dataclass, field
+
+# The params keys that are render settings (mechanics.render.RenderSettings' fields), read by every recipe.
+SETTING_KEYS = ("size", "steps", "learning_rate", "seed", "objective", "spatial", "transforms", "redirected_steps")
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ import numpy as np
 from mechanics import decompose, facts
 from mechanics.assets import FigureWriter
 from mechanics.decompose import Target
+from mechanics.figure_spec import SETTING_KEYS
 from mechanics.inputs import image_id, resolve_image, weights_id
 from mechanics.render import Renderer, RenderSettings, unit_vectors
 from mechanics.zoo import load_model
@@ -23,11 +24,10 @@ BATCH = 25            # one 5x5 window per optimization
 TOP_CHANNELS = 4
 BLANK = 0.5           # tile shown for a zero vector, which has nothing to visualize
 FACTOR_COLOURS = ("#e41a1c", "#377eb8", "#4daf4a", "#984ea3", "#ff7f00", "#a65628")
-_SETTING_KEYS = ("size", "steps", "learning_rate", "seed", "objective", "spatial", "transforms", "redirected_steps")
 
 
 def settings_of(params, quick, **overrides):
-    values = {k: params[k] for k in _SETTING_KEYS if k in params}
+    values = {k: params[k] for k in SETTING_KEYS if k in params}
     settings = RenderSettings(**{**values, **overrides})
     return settings.quick() if quick else settings
 
@@ -180,7 +180,8 @@ def _grid_facts(decompositions):
 def attribution_explorer(out_dir, figure, quick):
     """params: image, layer, targets ['logit:N' | 'LAYER:CH'], methods, ig_steps, input_size,
     min_weight (cells below it are not rendered), optional completeness_layers (other layers whose
-    completeness the figure states as facts only), plus render settings."""
+    completeness the figure states as facts only), optional photo_units (units whose activation on
+    the photo is stated against scikit-image's photos), plus render settings."""
     from mechanics.classify import probabilities
     p = figure.params
     model = load_model(figure.model)
@@ -218,12 +219,19 @@ def attribution_explorer(out_dir, figure, quick):
                 "saliency": a.saliency.tolist(), "cells": cells,
                 "completeness": {"target_delta": a.target_delta, "attribution_sum": a.attribution_sum,
                                  "gap": a.gap, "ratio": a.ratio}}
+    activity = []
+    if p.get("photo_units"):
+        from mechanics import evidence
+        activity = [evidence.photo_activation(model, Target.parse(spec), photo_path, input_size)
+                    for spec in p["photo_units"]]
+    for _, named in activity:
+        figure_facts.update(named)
     summary = (f"{model.label}, attribution of {', '.join(t['label'] for t in targets)} to {p['layer']} "
                f"({size}x{size}) on {p['image'].split(':')[-1]} at {input_size} px; each cell's vector rendered with "
                f"the {settings.objective} direction objective for {settings.steps} steps.")
     writer.write("attribution_explorer", summary, photo=photo, layer=p["layer"], grid={"height": size, "width": size},
                  targets=targets, methods=[{"id": m, "label": labels[m]} for m in p["methods"]], results=results,
-                 facts=figure_facts)
+                 facts=figure_facts, **({"baselines": [item for items, _ in activity for item in items]} if activity else {}))
 
 
 def factor_view(out_dir, figure, quick):
@@ -263,8 +271,10 @@ def factor_view(out_dir, figure, quick):
 
 
 def objective_comparison(out_dir, figure, quick):
-    """params: target 'LAYER:CH', at [y, x], earlier, path, plus render settings. Panels: neuron and
-    channel objective for the unit, each with dot and cossim; neuron panels carry the decomposition."""
+    """params: target 'LAYER:CH', at [y, x], earlier, path, optional scored_units, plus render settings.
+    Panels: neuron and channel objective for the unit, each with dot and cossim; neuron panels carry
+    the decomposition. With scored_units, that many units of the layer are rendered with every
+    objective and scored (mechanics.objective_scores)."""
     p = figure.params
     model = load_model(figure.model)
     base = settings_of(p, quick)
@@ -292,7 +302,15 @@ def objective_comparison(out_dir, figure, quick):
                f"against cossim (pow 2), {base.steps} steps at {base.size} px.")
     values = {f"{panel['objective']}_{panel['direction']}_value": facts.fact(panel["value"], digits=1, what=panel["label"])
               for panel in panels}
-    writer.write("objective_comparison", summary, target=_target_json(neuron), panels=panels, facts=values)
+    fields = {}
+    if p.get("scored_units"):
+        from mechanics import objective_scores
+        channels = objective_scores.evenly_spaced(model.layer(neuron.layer).channels,
+                                                  min(p["scored_units"], 3) if quick else p["scored_units"])
+        fields, named = objective_scores.score(model, neuron.layer, channels, base)
+        values.update(named)
+        summary += f" Below: every objective scored over {len(channels)} units of {neuron.layer}."
+    writer.write("objective_comparison", summary, target=_target_json(neuron), panels=panels, facts=values, **fields)
 
 
 def gallery(out_dir, figure, quick):

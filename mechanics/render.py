@@ -90,13 +90,19 @@ def directions(layer, t_vectors, values, spatial="neuron", cossim_pow=0.0):
 def rgb_image(size, batch):
     """Lucid's `param.image(size, batch=batch, fft=True, decorrelate=True)`, value for value
     (same variable, same draws from numpy), without its two identity slices: their gradients
-    copy the whole batch, about 10 ms of a 165 ms step at 25 x 128 px."""
+    copy the whole batch, about 10 ms of a 165 ms step at 25 x 128 px; nor its division of the
+    image by 4, folded into the spectrum's scale."""
     freqs = param.spatial.rfft2d_freqs(size, size)
     spectrum = tf.Variable(np.random.normal(size=(2, batch, 3) + freqs.shape, scale=0.01).astype(np.float32))
-    real, imag = tf.unstack(spectrum)
-    scale = size / np.maximum(freqs, 1.0 / size)
-    image = tf.spectral.irfft2d(scale * tf.complex(real, imag), fft_length=[size, size])
-    return param.to_valid_rgb(tf.transpose(image, (0, 2, 3, 1)) / 4.0, decorrelate=True, sigmoid=True)
+    with tf.name_scope("inverse_fft"):
+        real, imag = tf.unstack(spectrum)
+        # Lucid divides the image by 4; dividing the spectrum's scale instead gives the same bits
+        # (a power of two commutes with every rounding of the FFT) and saves a pass over the batch
+        # each way.
+        scale = size / np.maximum(freqs, 1.0 / size) / 4.0
+        image = tf.spectral.irfft2d(scale * tf.complex(real, imag), fft_length=[size, size])
+    with tf.name_scope("colour"):
+        return param.to_valid_rgb(tf.transpose(image, (0, 2, 3, 1)), decorrelate=True, sigmoid=True)
 
 
 @dataclass
@@ -156,9 +162,16 @@ class Renderer:
             def optimization(scope):
                 """What Lucid's make_vis_T builds, once per chain: transforms, model, objective;
                 then one Adam step for all chains."""
-                loss = tf.add_n([objective(render.import_model(model, transform_f(image), image, scope=f"{scope}{i}"))
-                                 for i, (image, transform_f, objective, _) in enumerate(chains)])
-                return optimizer.minimize(-loss)
+                losses = []
+                for i, (image, transform_f, objective, _) in enumerate(chains):
+                    # Named scopes, so that a step's trace tells the renderer's parts apart
+                    # (bench/profile_render.py).
+                    with tf.name_scope("warp"):
+                        warped = transform_f(image)
+                    T = render.import_model(model, warped, image, scope=f"{scope}{i}")
+                    with tf.name_scope("objective"):
+                        losses.append(objective(T))
+                return optimizer.minimize(-tf.add_n(losses))
             # Two optimization ops on the same images and optimizer state: Lucid's redirected
             # ReLU gradients for the first steps, then plain ones. Lucid's render_vis computes
             # both kinds on every step, and its redirection keeps the model's ReLUs from being

@@ -132,8 +132,8 @@ def test_an_unreachable_ray_address_is_one_line_before_any_work(atlas_project, u
 
 @pytest.mark.parametrize("args, message", [
     (("figures", "alpha", "--workers", "2"),
-     "error: --workers is for figures whose make() takes workers and ray_address (atlases); figure 'alpha' (alpha.py) does not"),
-    (("figures", "atlas_tiny", "beta", "--ray", "head:6379"), "figure 'beta' (beta.py) does not: leave it out or drop --ray"),
+     "error: --workers is for figures of a kind that runs on Ray (atlas); figure 'alpha' (alpha.py) is a gallery"),
+    (("figures", "atlas_tiny", "beta", "--ray", "head:6379"), "figure 'beta' (beta.py) is a gallery: leave it out or drop --ray"),
     (("figures", "--workers", "2"), "error: --workers runs an atlas on Ray: name the atlas, e.g. python build.py figures atlas_tiny --workers"),
     (("figures", "atlas_tiny", "--workers", "0"), "argument --workers: 0 is out of range"),
     (("figures", "atlas_tiny", "--workers", "two"), "argument --workers: 'two' is not an integer"),

@@ -3,7 +3,7 @@
 
 import numpy as np
 
-from mechanics import claim_test, evidence
+from mechanics import claim_test, evidence, objective_scores
 
 
 def test_factors_of_shared_directions_explain_more_than_the_shuffled_null():
@@ -55,3 +55,14 @@ def test_the_response_score_ranks_the_channel_that_fires_on_car_renders_first():
     acts[is_car, 1, 2, 4] += 5.0          # channel 4 peaks on every car render
     scores = claim_test.response_scores(acts, is_car)
     assert int(np.argmax(scores)) == 4 and scores[4] > 3 * np.delete(scores, 4).max()
+
+
+def test_each_objective_is_scored_by_what_it_asks_for():
+    acts = np.zeros((2, 3, 3, 4))
+    acts[0, 1, 1] = [3.0, 4.0, 0.0, 0.0]       # image 0, scored for unit 1: 4 at the centre, cosine 4/5
+    acts[1, :, :, 2] = 1.0                      # image 1, scored for unit 2: 1 everywhere, alone
+    scored = objective_scores.measures(acts, [1, 2], (1, 1))
+    assert np.allclose(scored["centre"], [4.0, 1.0])
+    assert np.allclose(scored["mean"], [4.0 / 9, 1.0])
+    assert np.allclose(scored["cosine"], [0.8, 1.0])
+    assert objective_scores.evenly_spaced(40, 3) == [0, 20, 39] and objective_scores.evenly_spaced(2, 5) == [0, 1]

@@ -1,9 +1,14 @@
 """The declared parameters of each kind of figure (mechanics/site/figure_params.py)."""
 
 import dataclasses
+import inspect
 from pathlib import Path
 
+import pytest
+
+from mechanics.figure_spec import SETTING_KEYS
 from mechanics.site import figure_cache, figure_params
+from mechanics.site.errors import SourceError
 from mechanics.site.project import Project
 
 REPO = Path(__file__).resolve().parent.parent
@@ -35,7 +40,7 @@ def test_render_defaults_are_the_renderers():
     from mechanics.render import RenderSettings
 
     declared = figure_params.SpatialRenderParams.options()
-    assert set(declared) == {f.name for f in dataclasses.fields(RenderSettings)}
+    assert set(declared) == {f.name for f in dataclasses.fields(RenderSettings)} == set(SETTING_KEYS)
     assert {k: o.default for k, o in declared.items()} == dataclasses.asdict(RenderSettings())
 
 
@@ -49,3 +54,23 @@ def test_a_claim_test_declares_its_layers_classes_and_render_settings():
     found = figure_params.problems("claim_test", {**params, "layers": [], "wheel": [1000], "top": 0, "windows": [1]})
     assert [key for key, _ in found] == ["layers", "wheel", "top", "windows"]
     assert "did you mean 'window'?" in found[3][1]
+
+
+def test_every_recipe_in_the_registry_is_a_function_of_out_dir_figure_and_quick():
+    from mechanics.site.run_figure import recipe
+
+    for kind, declaration in figure_params.KINDS.items():
+        if declaration.recipe is not None:
+            parameters = list(inspect.signature(recipe(kind)).parameters)
+            assert parameters[:3] == ["out_dir", "figure", "quick"], kind
+            assert ("workers" in parameters) == declaration.ray, kind
+
+
+def test_a_script_of_a_kind_without_a_recipe_must_define_make(tmp_path):
+    (tmp_path / "figures_src").mkdir()
+    (tmp_path / "figures_src" / "trend.py").write_text(
+        "from mechanics.figure_spec import FigureSpec\n"
+        "FIGURE = FigureSpec(name='trend', kind='trends', title='T', caption='C', model='efficientnet_lite0',\n"
+        "                    params={'atlases': ['atlas_a']})\n")
+    with pytest.raises(SourceError, match="kind 'trends' has no recipe, so the script must define make"):
+        figure_cache.discover(Project.at(tmp_path))

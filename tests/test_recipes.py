@@ -52,7 +52,7 @@ def test_decomposition_grid_names_the_model_layer_and_unit_and_carries_its_evide
 def test_attribution_explorer_reports_completeness_per_target_and_method(tmp_path):
     spec = FigureSpec("attr", "attribution_explorer", "t", "c", "efficientnet_lite0",
                       dict(image="skimage:coffee.png", layer="block12", targets=["logit:967"],
-                           methods=["gradxact", "ig"], ig_steps=32, min_weight=0.3),
+                           methods=["gradxact", "ig"], ig_steps=32, min_weight=0.3, photo_units=["block12:3"]),
                       images=["skimage:coffee.png"])
     recipes.attribution_explorer(tmp_path, spec, quick=True)
     data = validate_figure("attr", tmp_path)
@@ -65,6 +65,29 @@ def test_attribution_explorer_reports_completeness_per_target_and_method(tmp_pat
     assert abs(facts["logit967_ig_row_2"]["value"] - sum(saliency[1])) < 1e-4
     assert data["targets"][0]["label"] == "espresso (logit 967)"
     assert json.loads((tmp_path / "figure.json").read_text())["photo"]["width"] == 128
+    # How strongly a unit responds to this photo, against every scikit-image photo (coffee among them).
+    [activity] = data["baselines"]
+    assert activity["id"] == "block12_3_photo_max" and activity["statistic"] == "max_activation"
+    null = activity["null"]
+    assert null["n"] >= 20 and 0 < null["exceeded_by"] <= 1
+    assert null["quantiles"]["q01"] <= activity["value"] <= null["quantiles"]["q99"] + 1e-6
+    assert facts["block12_3_photo_max"]["value"] == activity["value"]
+    assert facts["block12_3_photo_max_exceeded_by"]["value"] == null["exceeded_by"]
+
+
+def test_objective_comparison_scores_every_objective_over_units_of_the_layer(tmp_path):
+    spec = FigureSpec("obj", "objective_comparison", "t", "c", "efficientnet_lite0",
+                      dict(target="block4:5", at=[4, 4], earlier="block3", path="branch", scored_units=8))
+    recipes.objective_comparison(tmp_path, spec, quick=True)
+    data = validate_figure("obj", tmp_path)
+    scores = data["objective_scores"]
+    assert [u["channel"] for u in scores["units"]] == [0, 20, 39]    # quick: 3, evenly spaced over 40 channels
+    assert len(data["baselines"]) == 12 and "over 3 units of block4" in data["summary"]
+    facts = data["facts"]
+    # Each objective raises what it asks for above the random start's.
+    for measure, objective in (("centre", "neuron_dot"), ("mean", "channel_dot")):
+        assert facts[f"{objective}_{measure}"]["value"] > facts[f"{objective}_{measure}_start"]["value"]
+    assert facts["scored_units"]["value"] == 3 and 0 <= facts["cossim_cosine_higher"]["value"] <= 1
 
 
 def test_gallery_summary_names_its_layers_in_the_order_declared(tmp_path):

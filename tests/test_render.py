@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from mechanics import render as render_module, transforms
 from mechanics.errors import BadInput
 from mechanics.lucid_tf2 import param, tf
 from mechanics.render import Renderer, RenderSettings, rgb_image, unit_vectors
@@ -139,3 +140,33 @@ def test_the_fused_warp_climbs_about_as_high_as_lucids_chain(model):
     # (0.98 times).
     assert climbs["fused"].sum() > 0.9 * climbs["lucid"].sum()
     assert (climbs["fused"] > 0.5 * climbs["lucid"]).all()
+
+
+def previous_warp(images, parameters):
+    """The fused warp as first written: its mask broadcast over the colours."""
+    size = int(images.shape[1])
+    out = transforms.output_size(size)
+    to_image, to_scaled, scaled = transforms.chain_maps(parameters, size)
+    warped = tf.raw_ops.ImageProjectiveTransformV3(
+        images=images, transforms=tf.concat([to_image, tf.zeros_like(to_image[:, :2])], 1),
+        output_shape=[out, out], fill_value=transforms.PAD_VALUE, interpolation="BILINEAR", fill_mode="CONSTANT")
+    grid_y, grid_x = np.mgrid[0:out, 0:out].astype(np.float32)
+    a0, a1, a2, b0, b1, b2 = tf.unstack(tf.reshape(to_scaled, [-1, 6, 1, 1]), axis=1)
+    sx, sy = a0 * grid_x + a1 * grid_y + a2, b0 * grid_x + b1 * grid_y + b2
+    edge = tf.reshape(scaled, [-1, 1, 1]) - 0.5
+    inside = (sx >= -0.5) & (sx < edge) & (sy >= -0.5) & (sy < edge)
+    return warped * tf.cast(inside, tf.float32)[..., None]
+
+
+def test_a_render_is_the_previous_implementations_to_the_bit(model, monkeypatch):
+    """The renderer's own ops were made cheaper without changing one rounding: the same render
+    with Lucid's param.image (its division by 4 after the FFT) and the warp as first written."""
+    vectors = unit_vectors(6, [0, 2, 5])
+    ours = Renderer(model, "l2", 3, SETTINGS, progress=False).render(vectors)
+    monkeypatch.setattr(render_module, "rgb_image",
+                        lambda size, batch: param.image(size, batch=batch, fft=True, decorrelate=True))
+    monkeypatch.setattr(transforms, "standard_warp", previous_warp)
+    previous = Renderer(model, "l2", 3, SETTINGS, progress=False).render(vectors)
+    assert np.abs(ours.images - previous.images).max() == 0.0
+    assert ours.images.tobytes() == previous.images.tobytes()
+    assert ours.values.tobytes() == previous.values.tobytes()

@@ -19,7 +19,6 @@ are cached one by one, so atlas_progress() can say how far it got.
 import enum
 import hashlib
 import importlib.util
-import inspect
 import json
 import os
 import re
@@ -53,6 +52,11 @@ class Figure:
     @property
     def name(self):
         return self.spec.name
+
+    @property
+    def runs_on_ray(self):
+        """Whether its kind takes workers= and ray_address= (an atlas's does)."""
+        return figure_params.KINDS[self.spec.kind].ray
 
     @property
     def is_atlas(self):
@@ -133,12 +137,16 @@ def discover(project):
     for script in sorted(project.figures_src.glob("*.py"), key=lambda script: natural_key(script.name)):
         if script.name.startswith(("_", ".")):
             continue
-        spec = getattr(load_script(script), "FIGURE", None)
+        module = load_script(script)
+        spec = getattr(module, "FIGURE", None)
         if not isinstance(spec, FigureSpec):
             raise SourceError(script, None, "a figure script must define FIGURE = FigureSpec(...)")
         if spec.name != script.stem:
             raise SourceError(script, None, f"FIGURE.name is {spec.name!r} but must equal the file name {script.stem!r}")
         _check_params(spec, script)
+        if figure_params.KINDS[spec.kind].recipe is None and not callable(getattr(module, "make", None)):
+            raise SourceError(script, None, f"figure {spec.name!r}: kind {spec.kind!r} has no recipe, so the script "
+                                            "must define make(out_dir, quick)")
         figures[spec.name] = Figure(spec=spec, script=script, assets=project.figure_assets / spec.name)
     return figures
 
@@ -153,16 +161,6 @@ def _check_params(spec, script):
         match = re.search(where, text)
         line = text.count("\n", 0, match.start()) + 1 if match else None
         raise SourceError(script, line, f"figure {spec.name!r}: " + "; ".join(message for _, message in found))
-
-
-def takes_ray_options(figure):
-    """Whether the figure's make() accepts workers= and ray_address= (an atlas's does)."""
-    make = getattr(load_script(figure.script), "make", None)
-    try:
-        parameters = inspect.signature(make).parameters
-    except (TypeError, ValueError):
-        return False
-    return all(name in parameters for name in ("workers", "ray_address"))
 
 
 def _source_hash(path):
@@ -327,7 +325,7 @@ def _recorded_figure_json(folder, files):
 def regenerate(figure, project, quick, workers=None, ray_address=None, verbose=False):
     """Run the figure's make() in a child process and swap its assets in on success.
 
-    `workers` and `ray_address` go to make() (an atlas's: see takes_ray_options) when given;
+    `workers` and `ray_address` go to its recipe or make() (a kind that runs on Ray) when given;
     `verbose` shows TensorFlow's start-up lines.
     Returns None, or the message of WeightsUnavailable when the model cannot be had here.
     On any failure or interrupt the old assets stay as they were, and the child is stopped.

@@ -121,9 +121,14 @@ _CLASSES = ListOf(Int(0, 999), None, "ImageNet class ids (default: the 12 car cl
 
 
 class FigureParams:
-    """The keys of one kind of figure (a subclass per kind, its options as class attributes)."""
+    """The keys of one kind of figure (a subclass per kind, its options as class attributes), and
+    what makes it: `recipe`, "module:function" called as function(out_dir, figure, quick), unless
+    the figure script defines its own make(out_dir, quick). A kind with `ray` gets workers= and
+    ray_address= as well, in either."""
 
     kind = None
+    recipe = None
+    ray = False
 
     @classmethod
     def options(cls):
@@ -167,6 +172,7 @@ class SpatialRenderParams(RenderParams):
 
 class DecompositionGrid(SpatialRenderParams):
     kind = "decomposition_grid"
+    recipe = "mechanics.recipes:decomposition_grid"
     target = _unit("the unit decomposed")
     at = Position(None, "neuron position [y, x] (default: the whole channel)")
     earlier = _layer("the earlier layer it is decomposed over")
@@ -180,6 +186,7 @@ class DecompositionGrid(SpatialRenderParams):
 
 class AttributionExplorer(SpatialRenderParams):
     kind = "attribution_explorer"
+    recipe = "mechanics.recipes:attribution_explorer"
     image = _IMAGE
     layer = _layer("the hidden layer attributed to")
     targets = ListOf(Text(pattern=re.compile(r"logit:\d+|[\w./-]+:\d+"), expected="'logit:N' or 'LAYER:CHANNEL'"),
@@ -190,10 +197,13 @@ class AttributionExplorer(SpatialRenderParams):
     min_weight = Float(0.0, 1.0, 0.0, "cells whose weight is below it are not rendered")
     completeness_layers = ListOf(_layer("another layer"), default=[],
                                  doc="other layers whose completeness the figure states as facts only")
+    photo_units = ListOf(_unit("a unit"), default=[],
+                         doc="units whose strongest activation on the photo is stated against scikit-image's photos")
 
 
 class FactorView(SpatialRenderParams):
     kind = "factor_view"
+    recipe = "mechanics.recipes:factor_view"
     image = _IMAGE
     target = _unit("a pointwise unit, as a channel")
     earlier = _layer("the layer whose attribution vectors are factored")
@@ -203,20 +213,24 @@ class FactorView(SpatialRenderParams):
 
 class ObjectiveComparison(SpatialRenderParams):
     kind = "objective_comparison"
+    recipe = "mechanics.recipes:objective_comparison"
     target = _unit("the unit compared")
     at = Position(doc="neuron position [y, x] of the neuron objective")
     earlier = _layer("the earlier layer its decomposition is over")
     path = _PATH
+    scored_units = Int(0, 10_000, 0, "units of the layer, evenly spaced, rendered with every objective and scored")
 
 
 class Gallery(SpatialRenderParams):
     kind = "gallery"
+    recipe = "mechanics.recipes:gallery"
     units = ListOf(Row(expected="[layer, earlier, path, [channels]]"), doc="the units shown, grouped by layer")
     input_size = _INPUT_SIZE
 
 
 class UnitRanking(SpatialRenderParams):
     kind = "unit_ranking"
+    recipe = "mechanics.cross_model:unit_ranking"
     models = _MODELS
     stage = _STAGE
     classes = _CLASSES
@@ -225,6 +239,7 @@ class UnitRanking(SpatialRenderParams):
 
 class DecompositionComparison(SpatialRenderParams):
     kind = "decomposition_comparison"
+    recipe = "mechanics.cross_model:decomposition_comparison"
     models = _MODELS
     stage = _STAGE
     select = Table(doc="{'by': 'classes', 'classes': [...]} or {'by': 'counterpart', 'reference': [model, layer, "
@@ -234,6 +249,8 @@ class DecompositionComparison(SpatialRenderParams):
 
 class Atlas(RenderParams):
     kind = "atlas"
+    recipe = "mechanics.atlas:build"
+    ray = True
     layers = ListOf(Row(expected="[layer, earlier, path] or [layer, earlier, path, [channels]]"),
                     doc="the layers, each decomposed over its earlier layer (every channel, or those listed)")
     input_size = _INPUT_SIZE
@@ -250,6 +267,7 @@ class Trends(FigureParams):
 
 class ClaimTest(RenderParams):
     kind = "claim_test"
+    recipe = "mechanics.claim_test:claim_test"
     layers = ListOf(Row(expected="[layer, earlier]"), doc="the layers tested, each decomposed over its earlier layer")
     car_classes = ListOf(Int(0, 999), doc="ImageNet ids of the classes the tested units should respond to")
     control_classes = ListOf(Int(0, 999), doc="ImageNet ids of the classes they are compared with")

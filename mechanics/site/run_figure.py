@@ -1,16 +1,18 @@
-"""Child process that runs one figure script's make(out_dir, quick).
+"""Child process that makes one figure: its kind's recipe(out_dir, figure, quick), or the
+script's own make(out_dir, quick).
 
 Run by the figure cache as `python -m mechanics.site.run_figure SCRIPT OUT_DIR --error-file F
 --modules-file M --parent-pid PID [--workers N] [--ray-address ADDRESS] [--verbose]`, so the engine's
-TensorFlow state never enters the build process. --workers and --ray-address are passed to
-make() as `workers=` and `ray_address=` (an atlas figure's; the figure cache checks that make()
-takes them). On success it writes to M the engine modules make() imported, with their source hashes;
-on failure it writes {"message": ...} to F and exits non-zero (3 for WeightsUnavailable). It dies with its
-parent, even when the parent is killed with SIGKILL (Linux parent-death signal).
+TensorFlow state never enters the build process. --workers and --ray-address are passed on as
+`workers=` and `ray_address=` (to a kind that runs on Ray; build.py refuses them for any other).
+On success it writes to M the engine modules the figure imported, with their source hashes; on
+failure it writes {"message": ...} to F and exits non-zero (3 for WeightsUnavailable). It dies with
+its parent, even when the parent is killed with SIGKILL (Linux parent-death signal).
 """
 
 import argparse
 import ctypes
+import importlib
 import json
 import os
 import signal
@@ -19,6 +21,7 @@ import traceback
 from pathlib import Path
 
 from mechanics.errors import WeightsUnavailable
+from mechanics.site import figure_params
 from mechanics.site.figure_cache import EXIT_WEIGHTS_UNAVAILABLE, load_script, loaded_engine_modules
 from mechanics.site.tensorflow_log import quiet_tensorflow
 
@@ -40,6 +43,12 @@ def _where(error, script):
     return f"{own[-1].filename}:{own[-1].lineno}" if own else str(script)
 
 
+def recipe(kind):
+    """The function that makes a figure of `kind` (figure_params: its `recipe`, "module:function")."""
+    module_name, function = figure_params.KINDS[kind].recipe.split(":")
+    return getattr(importlib.import_module(module_name), function)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("script", type=Path)
@@ -58,7 +67,11 @@ def main(argv=None):
     script = args.script.resolve()
     try:
         ray_options = {k: v for k, v in (("workers", args.workers), ("ray_address", args.ray_address)) if v is not None}
-        load_script(script).make(args.out_dir, args.quick, **ray_options)
+        module = load_script(script)
+        if hasattr(module, "make"):  # a custom figure
+            module.make(args.out_dir, args.quick, **ray_options)
+        else:
+            recipe(module.FIGURE.kind)(args.out_dir, module.FIGURE, args.quick, **ray_options)
     except KeyboardInterrupt:
         return 130
     except WeightsUnavailable as error:
