@@ -29,6 +29,7 @@ rather than a traceback of the engine's internals, and hides TensorFlow's start-
 
 import base64
 import contextlib
+import functools
 import hashlib
 import html
 import json
@@ -49,6 +50,7 @@ from mechanics.storage import cache_dir
 
 PACKAGE = Path(mechanics.__file__).resolve().parent
 COMPONENTS = PACKAGE.parent / "article" / "static" / "components"
+TEMPLATES = PACKAGE.parent / "article" / "templates"
 COMMITTED_FIGURES = PACKAGE.parent / "assets" / "figures"
 QUICK_VARIABLE = "MECHANICS_QUICK"
 # Engine sources that do not decide a result: the CLI, this module and the site builder.
@@ -89,11 +91,24 @@ class Diagram:
         return (f'<figure class="nm-notebook"><style>{_component("diagrams.css")}{CAPTION_STYLE}</style>'
                 f'<{tag} class="nm-diagram" data-asset-url="">'
                 f'<script type="application/json">{_script_json(fig)}</script>'
-                f'<div class="nm-fallback">{fallback}</div></{tag}>'
+                f'<div class="nm-fallback">{fallback}</div></{tag}>{_baselines(fig)}'
                 f'<figcaption>{html.escape(fig["summary"])}</figcaption>{scripts}</figure>')
 
     def __repr__(self):
         return f"<Diagram {self.kind}: {self.fig['summary']}>"
+
+
+def _baselines(fig):
+    """The figure's baselines as the article lists them under a diagram (its partials' shared macro)."""
+    return str(_macros().baselines(fig["baselines"])) if fig.get("baselines") else ""
+
+
+@functools.lru_cache(maxsize=1)
+def _macros():
+    import jinja2
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
+                             undefined=jinja2.StrictUndefined)
+    return env.get_template("diagrams/_macros.html").module
 
 
 def _component(name):

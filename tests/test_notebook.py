@@ -104,6 +104,22 @@ def test_a_diagram_carries_its_figure_and_images_inline(tmp_path):
     assert json.loads(data)["sprites"]["s"]["file"].startswith("data:image/jpeg;base64,")
     assert "a &lt;b&gt;summary&lt;/b&gt;" in page
     assert fig["sprites"]["s"]["file"] == "s.jpg"  # the figure itself is left as it was
+    assert '<dl class="nm-baselines"' not in page
+
+
+def test_a_diagram_lists_its_baselines_as_the_article_does(tmp_path):
+    from PIL import Image
+
+    from mechanics.notebook import Diagram
+    Image.new("RGB", (1, 1)).save(tmp_path / "s.jpg")
+    fig = {"kind": "gallery", "summary": "s", "sprites": {"s": {"file": "s.jpg", "tile": 1, "columns": 1, "count": 1}},
+           "baselines": [{"id": "share", "label": "off-centre <share>", "statistic": "off_centre_share", "value": 0.684,
+                          "layer": {"n": 112, "percentile": 9.0, "quantiles": {"q50": 0.8}},
+                          "trivial": {"kind": "flat 5x5 window", "value": 0.96}}]}
+    page = Diagram(fig, tmp_path)._repr_html_()
+    listed = page.split('<dl class="nm-baselines"')[1].split("</dl>")[0]
+    assert "off-centre &lt;share&gt;" in listed and "0.684" in listed
+    assert "9th percentile of 112 units (median 0.800)" in listed and "flat 5x5 window: 0.960" in listed
 
 
 def test_atlas_entry_of_a_committed_atlas_holds_only_the_tiles_it_shows(tmp_path, monkeypatch):
