@@ -3,6 +3,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jsonschema
 import numpy as np
 import pytest
 from PIL import Image
@@ -66,6 +67,42 @@ def test_validation_does_not_import_tensorflow(figures_root):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=REPO)
     assert out.stdout.strip() == "[]"
+
+
+def run_contract_cli(*args):
+    return subprocess.run([sys.executable, "-m", "mechanics", "contract", *args], capture_output=True, text=True,
+                          cwd=REPO, timeout=60)
+
+
+def test_the_cli_prints_a_json_schema_that_takes_every_kind_and_refuses_a_broken_figure(figures_root, tmp_path):
+    result = run_contract_cli("--schema")
+    assert result.returncode == 0, result.stderr
+    schema = json.loads(result.stdout)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    for name in FIGURES:
+        fig = json.loads((figures_root / name / "figure.json").read_text())
+        validator.validate(fig)
+    fig["kind"] = "heatmap"
+    assert not validator.is_valid(fig)
+    fig = json.loads((figures_root / "eye_detector" / "figure.json").read_text())
+    fig["views"]["branch"]["positive"]["cells"][0]["weight"] = 1.5
+    assert not validator.is_valid(fig)
+    write_atlas(tmp_path / "atlas_tiny")
+    layer = jsonschema.Draft202012Validator({"$ref": "#/$defs/AtlasLayer", "$defs": schema["$defs"]})
+    layer.validate(json.loads((tmp_path / "atlas_tiny" / "l1.json").read_text()))
+
+
+def test_the_cli_checks_figure_folders_with_one_line_for_a_broken_one(grid_dir):
+    result = run_contract_cli(str(grid_dir))
+    assert result.returncode == 0 and "a valid decomposition_grid figure" in result.stdout, result.stderr
+    edit(grid_dir, lambda f: f["views"]["full"]["positive"]["cells"][0].update(weight=1.5))
+    result = run_contract_cli(str(grid_dir))
+    assert result.returncode == 2
+    assert result.stderr == ("error: figure 'eye_detector': views.full.positive.cells[0].weight is 1.5, "
+                             "expected in [0, 1]\n")
+    result = run_contract_cli()
+    assert result.returncode == 2 and "--schema or a figure FOLDER" in result.stderr
 
 
 def test_missing_sprite_file_names_the_sprite_field(grid_dir):
