@@ -279,13 +279,29 @@ class Examples(Model):
     top: Annotated[list[Example], Meta(min_length=1)]
 
 
-class Occlusion(Model):
-    """The decomposition checked on a real input (mechanics.occlusion). `window` lies on `earlier`
-    (top and left may be negative where it leaves the map; height x width is the figure's window).
-    `predicted` (each position's predicted contribution) and `measured` (the unit's drop when it is
-    occluded) are h x w, null exactly at the same positions (outside the map). `pearson` and
-    `spearman` are null when either side has no spread; `null` is Pearson r with the predictions
-    shuffled."""
+class Correlation(Model):
+    """Predictions against measurements over some positions (mechanics.occlusion.compare): Pearson and
+    Spearman r (null when either side has no spread), the number of positions and Pearson r with the
+    predictions shuffled."""
+    pearson: Optional[float]
+    spearman: Optional[float]
+    n: Count
+    null: Optional[NullSample]
+
+
+class GradientCheck(Correlation, kw_only=True):
+    """The unit's local gradient on the same photo, the first-order estimate of each occlusion: how well
+    any linear decomposition could predict them here. `predicted` as in the occlusion check."""
+    predicted: list[list[Optional[float]]]
+    off_centre: Union[Correlation, UnsetType] = UNSET
+
+
+class Occlusion(Correlation, kw_only=True):
+    """The decomposition checked on a real input (mechanics.occlusion), over every window position and
+    (`off_centre`) over the off-centre ones alone. `window` lies on `earlier` (top and left may be
+    negative where it leaves the map; height x width is the figure's window). `predicted` (each
+    position's predicted contribution) and `measured` (the unit's drop when it is occluded) are h x w,
+    null exactly at the same positions (outside the map)."""
     file: PlainName
     photo: ImageRef
     target: Target
@@ -294,10 +310,8 @@ class Occlusion(Model):
     unit_value: float
     predicted: list[list[Optional[float]]]
     measured: list[list[Optional[float]]]
-    pearson: Optional[float]
-    spearman: Optional[float]
-    n: Count
-    null: Optional[NullSample]
+    off_centre: Union[Correlation, UnsetType] = UNSET
+    gradient: Union[GradientCheck, UnsetType] = UNSET
 
 
 class _FactBase(Model, tag_field="kind"):
@@ -1069,8 +1083,12 @@ class _Semantics:
                 if (p is None) != (m is None):
                     self.fail(f"{path}.measured[{r}][{c}]", f"is {_shown(m)}, expected null where predicted is "
                               f"null and a number where it is not (predicted is {_shown(p)})")
-        if occlusion.null is not None:
-            self.quantiles(occlusion.null.quantiles, f"{path}.null.quantiles")
+        if occlusion.gradient is not UNSET:
+            self.grid(occlusion.gradient.predicted, f"{path}.gradient.predicted", h, w)
+        for key, check in (("", occlusion), (".off_centre", occlusion.off_centre), (".gradient", occlusion.gradient),
+                           (".gradient.off_centre", getattr(occlusion.gradient, "off_centre", UNSET))):
+            if check is not UNSET and check.null is not None:
+                self.quantiles(check.null.quantiles, f"{path}{key}.null.quantiles")
 
     def attribution_explorer(self, fig, data):
         size = self.image_file(fig.photo.file, "photo.file")

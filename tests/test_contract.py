@@ -526,6 +526,11 @@ def test_a_malformed_baseline_is_rejected_with_its_field(grid_dir, change, fragm
     (lambda f: f["occlusion"].update(pearson="high"), ("occlusion.pearson", "must be a number")),
     (lambda f: f["occlusion"]["null"].pop("exceeded_by"), ("occlusion.null.exceeded_by", "is missing")),
     (lambda f: f["occlusion"]["target"].pop("channel"), ("occlusion.target.channel", "is missing")),
+    (lambda f: f["occlusion"]["gradient"]["predicted"].pop(), ("occlusion.gradient.predicted", "has 4 rows, expected 5")),
+    (lambda f: f["occlusion"]["off_centre"].update(pearson="high"),
+     ("occlusion.off_centre.pearson", "must be a number or null")),
+    (lambda f: f["occlusion"]["gradient"]["off_centre"]["null"]["quantiles"].update(q01=9.0),
+     ("occlusion.gradient.off_centre.null.quantiles.q05", "below the quantile before it")),
 ])
 def test_malformed_examples_or_occlusion_are_rejected_with_their_field(grid_dir, change, fragments):
     edit(grid_dir, change)
