@@ -327,9 +327,9 @@ class _FactBase(Model, tag_field="kind"):
 _FACT_VALUES = {"number": float, "signed": float, "share": Share, "percent": float,
                 "count": Count, "index": int, "text": str}
 assert tuple(_FACT_VALUES) == FACT_KINDS, "mechanics.facts.KINDS and the contract's fact models differ"
-Fact = Union[tuple(msgspec.defstruct(f"{kind.title()}Fact", [("value", value)], bases=(_FactBase,), tag=kind,
-                                      kw_only=True)
-                   for kind, value in _FACT_VALUES.items())]
+FACT_MODELS = {kind: msgspec.defstruct(f"{kind.title()}Fact", [("value", value)], bases=(_FactBase,), tag=kind,
+                                       kw_only=True) for kind, value in _FACT_VALUES.items()}
+Fact = Union[tuple(FACT_MODELS.values())]
 
 
 # -- the kinds ---------------------------------------------------------------------------------------
@@ -561,18 +561,12 @@ class DecompositionComparison(Figure, tag="decomposition_comparison", kw_only=Tr
     panels: Annotated[list[ComparisonPanel], Meta(min_length=1)]
 
 
-class SampledNull(Model):
-    kind: Text
-    n: Positive
-    quantiles: Quantiles
-
-
 class MeasureSummary(Model):
     """A measure over a layer's units, with the flat window (`trivial`) or a null; with a null,
     `threshold`, `share_assembling` and `null_share_assembling` are required."""
     quantiles: Quantiles
     trivial: Union[Trivial, UnsetType] = UNSET
-    null: Union[SampledNull, UnsetType] = UNSET
+    null: Union[NullSample, UnsetType] = UNSET
     threshold: Union[Share, UnsetType] = UNSET
     share_assembling: Union[Share, UnsetType] = UNSET
     null_share_assembling: Union[Share, UnsetType] = UNSET
@@ -609,6 +603,7 @@ class NamedUnit(Model):
     layer: Text
     channel: Count
     label: Text
+    assembles: bool
     values: dict[str, float]
     percentiles: dict[str, Percentile]
 

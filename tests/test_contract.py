@@ -4,10 +4,12 @@ import sys
 from pathlib import Path
 
 import jsonschema
+import msgspec
 import numpy as np
 import pytest
 from PIL import Image
 
+from mechanics import contract
 from mechanics.contract import ContractError, validate_figure
 from mechanics.errors import BadInput
 
@@ -267,7 +269,7 @@ def test_build_rejects_a_broken_figure_by_name_and_field_and_writes_no_page(tmp_
 
 def write_atlas(figure_dir):
     """A valid atlas: layers l1 (3 units) and l2 (2 units), 3x3 windows, JPEG sprites."""
-    from browser.figure_fixtures import SpriteSheet, _cells, _common
+    from browser.figure_fixtures import SpriteSheet, _cells, _figure, _ref, _window
     rng = np.random.default_rng(3)
     figure_dir.mkdir()
     sheet = SpriteSheet(figure_dir)
@@ -279,19 +281,17 @@ def write_atlas(figure_dir):
         for k, ch in enumerate(channels):
             cells = _cells(rng, f"{layer}_cells_0", 3, 3, top_sprite="unused")
             for i, cell in enumerate(cells):
-                cell["image"]["index"] = 9 * k + i
-                for top in cell["top_channels"]:
-                    top["image"] = None
-            units.append({"channel": ch, "label": f"{layer}:{ch}", "value": 1.5, "unit_image":
-                          {"sprite": f"{layer}_units", "index": k}, "cells": cells})
-        (figure_dir / f"{layer}.json").write_text(json.dumps(
-            {"layer": layer, "prev_layer": prev, "path": "full", "position": [6, 6],
-             "window": {"height": 3, "width": 3}, "units": units}))
-        layers.append({"layer": layer, "prev_layer": prev, "path": "full", "file": f"{layer}.json",
-                       "units": len(channels)})
-    fig = _common(figure_dir.name, "atlas", sheet, "Tiny, an atlas of 5 neurons of l1, l2.")
-    fig["layers"] = layers
-    (figure_dir / "figure.json").write_text(json.dumps(fig))
+                cell.image.index = 9 * k + i
+                for top in cell.top_channels:
+                    top.image = None
+            units.append(contract.AtlasUnit(channel=ch, label=f"{layer}:{ch}", value=1.5,
+                                            unit_image=_ref(f"{layer}_units", k), cells=cells))
+        (figure_dir / f"{layer}.json").write_bytes(msgspec.json.encode(contract.AtlasLayer(
+            layer=layer, prev_layer=prev, path="full", position=[6, 6], window=_window(3, 3), units=units)))
+        layers.append(contract.AtlasLayerEntry(layer=layer, prev_layer=prev, path="full", file=f"{layer}.json",
+                                               units=len(channels)))
+    fig = _figure(contract.Atlas, figure_dir.name, sheet, "Tiny, an atlas of 5 neurons of l1, l2.", layers=layers)
+    (figure_dir / "figure.json").write_bytes(msgspec.json.encode(fig))
 
 
 @pytest.fixture
@@ -451,6 +451,9 @@ def test_trends_may_have_no_sprites_but_other_kinds_need_one(trends_dir, grid_di
      ("layers[0].summary.assembly_share.share_assembling", "expected in [0, 1]")),
     (lambda f: f["named"][0]["percentiles"].update(concentration=140), ("named[0].percentiles.concentration",)),
     (lambda f: f["layers"][1].update(id=f["layers"][0]["id"]), ("layers[1].id", "repeats id")),
+    (lambda f: f["named"][0].pop("assembles"), ("named[0].assembles", "is missing")),
+    (lambda f: f["layers"][0]["summary"]["assembly_share"].pop("threshold"),
+     ("layers[0].summary.assembly_share.threshold", "is missing")),
 ])
 def test_a_broken_trends_figure_names_the_field(trends_dir, change, fragments):
     edit(trends_dir, change)
