@@ -773,7 +773,7 @@ def _schema_problem(error, data, model, prefix):
         key_type = typing.get_args(_unwrap(tp, value)[0])[0]
         key = next(k for k in value if not _fits(k, key_type))
         return _join(path, key), f"is not {_expected(key_type, key)}"
-    where = path or prefix.rstrip(":") or "figure.json"
+    where = path if path != prefix else prefix.rstrip(":") or "figure.json"  # the file itself
     if problem.startswith("Expected `") and ", got `" in problem:
         return where, f"must be {_noun(tp, value)}, got {_shown(value)}"
     if isinstance(value, (list, dict)):
@@ -932,9 +932,9 @@ class _Semantics:
         as plain data to say where."""
         try:
             return msgspec.json.decode(text, type=model)
-        except (msgspec.DecodeError, msgspec.ValidationError):
+        except msgspec.DecodeError as error:  # ValidationError is one too
             self.typed(self.plain(text, path, prefix), model, prefix)
-            raise
+            self.fail(prefix.rstrip(":"), str(error))  # only if msgspec's decode and convert disagreed
 
     def image_file(self, file_name, path):
         suffix = Path(file_name).suffix.lower()

@@ -150,6 +150,10 @@ def test_nan_anywhere_is_rejected_with_its_path(grid_dir):
 def test_infinity_in_free_form_params_is_rejected(grid_dir):
     edit(grid_dir, lambda f: f["params"].update(lr=float("inf")))
     rejects(grid_dir, "params.lr", "finite")
+    # A number too large for a double is Infinity too (json reads 1e999 as inf).
+    path = grid_dir / "figure.json"
+    path.write_text(path.read_text().replace("Infinity", "1e999"))
+    rejects(grid_dir, "params.lr is inf", "finite")
 
 
 def test_image_index_past_the_sprite_end_is_rejected(grid_dir):
