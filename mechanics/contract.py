@@ -85,6 +85,7 @@ The partial ``article/templates/diagrams/<kind>.html`` renders a custom element
   ``performance.mark("nm-diagram-ready")``; bench/bench_page.py times the first one.
 """
 
+import inspect
 import json
 import math
 import re
@@ -695,7 +696,7 @@ def json_schema():
     (schema, _), components = msgspec.json.schema_components([AnyFigure, AtlasLayer])
     return {"$schema": "https://json-schema.org/draft/2020-12/schema",
             "title": f"figure.json, figure asset contract {CONTRACT_VERSION} (mechanics.contract)",
-            **schema, "$defs": components}
+            "description": inspect.cleandoc(Figure.__doc__), **schema, "$defs": components}
 
 
 # -- reading: a file's JSON, typed, with one-line errors ---------------------------------------------
@@ -905,7 +906,7 @@ class _Semantics:
     # -- files --------------------------------------------------------------------------------------
 
     def read(self, file_name, path):
-        """A JSON file of the figure folder as plain data; path "" is figure.json itself."""
+        """The bytes of a file of the figure folder named by the field `path` ("" for figure.json itself)."""
         file_path = self.dir / file_name
         try:
             text = file_path.read_bytes()
@@ -1154,11 +1155,8 @@ class _Semantics:
             self.image(unit.unit_image, f"{u}.unit_image")
             self.cells(unit.cells, f"{u}.cells", h, w, relative=True)
 
-    def legend(self, items, path):
-        return self.unique(items, path)
-
     def unit_ranking(self, fig, data):
-        ids = self.legend(fig.measures, "measures")
+        ids = self.unique(fig.measures, "measures")
         for m, block in enumerate(fig.models):
             previous = None
             for u, unit in enumerate(block.units):
@@ -1173,8 +1171,8 @@ class _Semantics:
                 previous = score
 
     def decomposition_comparison(self, fig, data):
-        ids = self.legend(fig.measures, "measures")
-        cell_ids = self.legend(fig.cell_measures, "cell_measures")
+        ids = self.unique(fig.measures, "measures")
+        cell_ids = self.unique(fig.cell_measures, "cell_measures")
         self.unique(fig.panels, "panels")
         for i, panel in enumerate(fig.panels):
             p = f"panels[{i}]"
@@ -1187,7 +1185,7 @@ class _Semantics:
                 self.grid(panel.cell_values[cid], f"{p}.cell_values.{cid}", h, w)
 
     def trends(self, fig, data):
-        ids = self.legend(fig.measures, "measures")
+        ids = self.unique(fig.measures, "measures")
         self.unique(fig.layers, "layers")
         for i, layer in enumerate(fig.layers):
             p = f"layers[{i}]"
@@ -1217,9 +1215,9 @@ class _Semantics:
             self.keys(unit.percentiles, f"named[{i}].percentiles", ids)
 
     def claim_test(self, fig, data):
-        ids = self.legend(fig.measures, "measures")
+        ids = self.unique(fig.measures, "measures")
         self.unique(fig.directions, "directions")
-        self.legend(fig.checks, "checks")
+        self.unique(fig.checks, "checks")
         for i, render in enumerate(fig.renders):
             self.image(render.image, f"renders[{i}].image")
         self.unique(fig.layers, "layers")
