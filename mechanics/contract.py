@@ -440,10 +440,37 @@ class ObjectivePanel(Model):
     cells: list[Cell]
 
 
+class RenderScores(Model, forbid_unknown_fields=True):
+    """One render scored at its unit's layer (mechanics.objective_scores): the unit's activation at
+    the layer's centre, its mean over the map, and the cosine of the centre's activation vector
+    with the unit's axis."""
+    centre: float
+    mean: float
+    cosine: float
+
+
+class ScoredUnit(Model, forbid_unknown_fields=True):
+    """A unit rendered with each of the four objectives, each render scored."""
+    channel: Count
+    neuron_dot: RenderScores
+    neuron_cossim: RenderScores
+    channel_dot: RenderScores
+    channel_cossim: RenderScores
+
+
+class ObjectiveScores(Model):
+    """Every objective over many units of `layer`; `measures` names each score."""
+    layer: Text
+    measures: dict[str, Text]
+    units: Annotated[list[ScoredUnit], Meta(min_length=1)]
+
+
 class ObjectiveComparison(Figure, tag="objective_comparison", kw_only=True):
-    """One unit under several objectives; unique panel ids."""
+    """One unit under several objectives; unique panel ids. `objective_scores`, when present, scores
+    every objective over many units of the layer; its medians are the figure's baselines."""
     target: Target
     panels: Annotated[list[ObjectivePanel], Meta(min_length=2)]
+    objective_scores: Union[ObjectiveScores, UnsetType] = UNSET
 
 
 class GalleryItem(Model):

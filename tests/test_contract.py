@@ -240,6 +240,19 @@ def test_objective_panel_without_window_must_have_no_cells(tmp_path):
     rejects(figure_dir, "panels[2].cells", "expected none (window is null)")
 
 
+def test_objective_scores_name_every_objective_and_measure(tmp_path):
+    write_figure(tmp_path, "eye_objectives", "objective_comparison")
+    figure_dir = tmp_path / "eye_objectives"
+    scores = {"centre": 2.0, "mean": 0.5, "cosine": 0.3}
+    unit = {"channel": 3, **{k: dict(scores) for k in ("neuron_dot", "neuron_cossim", "channel_dot", "channel_cossim")}}
+    edit(figure_dir, lambda f: f.update(objective_scores={"layer": "block10", "measures": {"centre": "c"}, "units": [unit]}))
+    validate_figure("eye_objectives", figure_dir)
+    edit(figure_dir, lambda f: f["objective_scores"]["units"][0].pop("channel_cossim"))
+    rejects(figure_dir, "objective_scores.units[0]", "channel_cossim")
+    edit(figure_dir, lambda f: f["objective_scores"]["units"][0].update(channel_cossim={**scores, "centre": "high"}))
+    rejects(figure_dir, "objective_scores.units[0].channel_cossim.centre", "high")
+
+
 def test_gallery_item_ids_must_be_unique(tmp_path):
     write_figure(tmp_path, "unit_gallery", "gallery")
     figure_dir = tmp_path / "unit_gallery"
