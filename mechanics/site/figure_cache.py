@@ -34,7 +34,7 @@ import mechanics
 from mechanics.errors import BadInput
 from mechanics.figure_spec import FigureSpec
 from mechanics.inputs import image_id, weights_id
-from mechanics.site import figure_params
+from mechanics.site import file_hashes, figure_params
 from mechanics.site.errors import FigureError, Interrupted, SourceError, read_source
 from mechanics.site.folders import usable_cache_dir
 from mechanics.site.fsutil import TEMP_PREFIX, new_dir, scratch, swap_in, sweep
@@ -84,23 +84,13 @@ def _is_manifest(data):
 
 
 def asset_files(folder):
-    """{relative path: sha256} of a figure's asset files (not the manifest, not hidden files)."""
+    """{relative path: sha256} of a figure's asset files (not the manifest, not hidden files). An
+    unchanged file is not read again (file_hashes), in this process or the next."""
     folder = Path(folder)
-    return {path.relative_to(folder).as_posix(): _file_hash(path)
+    return {path.relative_to(folder).as_posix(): file_hashes.sha256(path)
             for path in sorted(folder.rglob("*"))
             if path.is_file() and path.name != MANIFEST
             and not any(part.startswith(".") for part in path.relative_to(folder).parts)}
-
-
-_hashes = {}  # (path, size, mtime_ns) -> sha256: a preview rebuild re-reads no unchanged asset
-
-
-def _file_hash(path):
-    stat = path.stat()
-    key = (str(path), stat.st_size, stat.st_mtime_ns)
-    if key not in _hashes:
-        _hashes[key] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return _hashes[key]
 
 
 def load_script(path):
@@ -167,7 +157,7 @@ def takes_ray_options(figure):
 
 def _source_hash(path):
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+        return file_hashes.sha256(path)[:16]
     except OSError:
         return None
 
