@@ -31,7 +31,9 @@ def build(project, regenerate=True, live_reload=False, pdf=None):
     options = (regenerate, live_reload, pdf)
     record = SiteRecord(project.out)
     kept = record.site()
-    if kept is not None and kept["inputs"] == _inputs_digest(project, figures, options, Path(kept["bibliography"])):
+    bibliography = Path(kept["bibliography"]) if kept else None
+    inputs = _inputs_digest(project, figures, options, bibliography)  # before reading them: an edit made meanwhile shows next time
+    if kept and kept["inputs"] == inputs:
         return BuildReport.from_json(kept["report"])
     from mechanics.site import atlas_pages, metadata, page  # imported here: a build with nothing to do needs none of them
 
@@ -57,8 +59,9 @@ def build(project, regenerate=True, live_reload=False, pdf=None):
             _copy(source, target, rel, record)
         swap_in(staging, project.out)
     report = BuildReport(article.states, [AtlasState(a.name, a.status, a.progress) for a in article.atlases])
-    # The inputs as they are now: regenerating a figure changed them since the build began.
-    record.save(_inputs_digest(project, figures, options, article.bibliography), article.bibliography, report.to_json())
+    if regenerate or bibliography != article.bibliography:
+        inputs = _inputs_digest(project, figures, options, article.bibliography)  # as they are now: a figure made changes them
+    record.save(inputs, article.bibliography, report.to_json())
     return report
 
 
@@ -69,9 +72,10 @@ def _inputs_digest(project, figures, options, bibliography):
     images it was made from (and an unfinished atlas's progress); the installed packages (by their
     folders' mtimes, which an install or upgrade changes); and the build's options."""
     trees = (project.article_dir, project.figures_src, project.figure_assets, Path(mechanics.__file__).parent)
-    files = [(path, *file_stat(path)) for tree in trees for path in _files(tree)]
-    if bibliography.is_file() and not bibliography.is_relative_to(project.article_dir):
-        files.append((str(bibliography), *file_stat(bibliography)))
+    paths = [path for tree in trees for path in _files(tree)]
+    if bibliography and bibliography.is_file() and not bibliography.is_relative_to(project.article_dir):
+        paths.append(str(bibliography))
+    files = [(path, stat.st_ino, stat.st_size, stat.st_mtime_ns) for path, stat in zip(paths, map(os.stat, paths))]
     packages = [(entry, os.stat(entry).st_mtime_ns) for entry in sys.path
                 if entry.startswith((sys.prefix, sys.base_prefix)) and os.path.isdir(entry)]
     states = []

@@ -86,11 +86,14 @@ def _is_manifest(data):
 def asset_files(folder):
     """{relative path: sha256} of a figure's asset files (not the manifest, not hidden files). An
     unchanged file is not read again (file_hashes), in this process or the next."""
-    folder = Path(folder)
-    return {path.relative_to(folder).as_posix(): file_hashes.sha256(path)
-            for path in sorted(folder.rglob("*"))
-            if path.is_file() and path.name != MANIFEST
-            and not any(part.startswith(".") for part in path.relative_to(folder).parts)}
+    found = {}
+    for parent, subfolders, names in os.walk(folder, followlinks=True):
+        subfolders[:] = [d for d in subfolders if not d.startswith(".")]
+        for name in names:
+            path = os.path.join(parent, name)
+            if name != MANIFEST and not name.startswith(".") and os.path.isfile(path):
+                found[Path(os.path.relpath(path, folder)).as_posix()] = path
+    return {rel: file_hashes.sha256(found[rel]) for rel in sorted(found)}
 
 
 def load_script(path):

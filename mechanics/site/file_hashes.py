@@ -10,6 +10,7 @@ cache folder every file is read, as before.
 import atexit
 import hashlib
 import json
+import os
 from pathlib import Path
 
 from mechanics.errors import BadInput
@@ -21,7 +22,7 @@ _LIMIT = 20_000  # entries kept; past it the store starts again (files removed s
 
 def sha256(path):
     """The file's sha256 (hex); from the store when its stat is the one recorded with it."""
-    return _STORE.sha256(Path(path))
+    return _STORE.sha256(os.fspath(path))
 
 
 class _Store:
@@ -33,12 +34,12 @@ class _Store:
         self._changed = False
 
     def sha256(self, path):
-        stat = path.stat()
+        stat = os.stat(path)
         identity = [stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns]
         known = self._read()
-        entry = known.get(str(path))
+        entry = known.get(path)
         if not isinstance(entry, list) or entry[:4] != identity:
-            entry = known[str(path)] = identity + [hashlib.sha256(path.read_bytes()).hexdigest()]
+            entry = known[path] = identity + [hashlib.sha256(Path(path).read_bytes()).hexdigest()]
             if not self._changed:
                 self._changed = True
                 atexit.register(self._save)

@@ -25,7 +25,7 @@ from mechanics.storage import write_atomic
 
 def file_stat(path):
     """What identifies a file's content without reading it: (inode, size, mtime_ns)."""
-    stat = Path(path).stat()
+    stat = os.stat(path)
     return [stat.st_ino, stat.st_size, stat.st_mtime_ns]
 
 
@@ -85,8 +85,12 @@ class SiteRecord:
 
 def _site_files(site):
     """{path in the site: file_stat} of every file the site holds."""
-    return {os.path.relpath(os.path.join(folder, name), site): file_stat(os.path.join(folder, name))
-            for folder, _, names in os.walk(site) for name in names}
+    files = {}
+    for folder, _, names in os.walk(site):
+        for name in names:
+            path = os.path.join(folder, name)
+            files[os.path.relpath(path, site)] = file_stat(path)
+    return files
 
 
 def _record_path(site):
