@@ -3,8 +3,9 @@ reading it, so a build does not re-read the megabytes of figure assets that have
 
 A file's hash is kept in the user's cache folder with its inode, size, mtime and ctime: a write
 to the file changes its mtime and ctime (and setting the mtime back still changes the ctime), so
-a changed file is read again. New hashes are saved when the process ends. Without a usable
-cache folder every file is read, as before.
+a changed file is read again. New hashes are saved when the process ends, and the entries of
+files that no longer exist (a figure's scratch folder, a removed project) are dropped then.
+Without a usable cache folder every file is read, as before.
 """
 
 import atexit
@@ -16,8 +17,6 @@ from pathlib import Path
 from mechanics.errors import BadInput
 from mechanics.site.folders import usable_cache_dir
 from mechanics.storage import write_atomic
-
-_LIMIT = 20_000  # entries kept; past it the store starts again (files removed since leave entries)
 
 
 def sha256(path):
@@ -48,8 +47,9 @@ class _Store:
     def _save(self):
         if self._path is None:
             return  # no usable cache folder: the files are read again next time
+        kept = {path: entry for path, entry in self._known.items() if os.path.exists(path)}
         try:
-            write_atomic(self._path, json.dumps(self._known if len(self._known) <= _LIMIT else {}).encode())
+            write_atomic(self._path, json.dumps(kept).encode())
         except OSError:
             pass  # the cache folder went away: the same
 
