@@ -268,6 +268,26 @@ def cmd_occlusion(args):
         print(f"wrote {args.out}")
 
 
+def cmd_contract(args):
+    import json
+
+    from mechanics import contract
+    if not (args.schema or args.folders):
+        raise BadInput("contract needs --schema or a figure FOLDER (see python -m mechanics contract --help)")
+    if args.schema:
+        print(json.dumps(contract.json_schema(), indent=1))
+    for folder in args.folders:
+        figure = contract.validate_figure(folder.name, folder)
+        print(f"{folder}: a valid {figure['kind']} figure (contract {contract.CONTRACT_VERSION})")
+
+
+def _figure_folder(text):
+    folder = Path(text)
+    if not folder.is_dir():
+        raise argparse.ArgumentTypeError(f"figure folder {text!r} is not a folder")
+    return folder
+
+
 def parser():
     p = cli.Parser(prog="python -m mechanics", description=__doc__,
                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -369,6 +389,14 @@ def parser():
     s.add_argument("--seed", type=cli.integer(0, 2**31 - 1, what="seed"), default=0)
     s.add_argument("--out", type=_out_file, help="output .json")
     s.set_defaults(run=cmd_occlusion)
+
+    s = sub.add_parser("contract", help="the figure contract (mechanics/contract.py): --schema prints its JSON "
+                                        "Schema, for writing your own components; FOLDER checks a figure")
+    s.add_argument("--schema", action="store_true", help="print the JSON Schema of figure.json (an atlas's "
+                                                           "layer file is $defs/AtlasLayer)")
+    s.add_argument("folders", nargs="*", type=_figure_folder, metavar="FOLDER",
+                   help="a figure folder (figure.json and its images) to check against the contract")
+    s.set_defaults(run=cmd_contract, loads_model=False)
     return p
 
 
@@ -379,7 +407,8 @@ def main(argv=None):
 def _run(args):
     if not args.verbose:
         quiet_tensorflow()
-    usable_cache_dir("for model graphs")  # every command loads a model, whose graph is cached there
+    if getattr(args, "loads_model", True):
+        usable_cache_dir("for model graphs")  # the command loads a model, whose graph is cached there
     args.run(args)
     return 0
 

@@ -198,8 +198,16 @@ def test_manifest_records_the_hash_of_every_asset_file(project):
         name: hashlib.sha256((folder / name).read_bytes()).hexdigest() for name in ("figure.json", "units.png")}
 
 
+def overwrite_keeping_size_and_mtime(path):
+    """Other bytes of the same length, with the file's mtime set back: only its ctime tells."""
+    stat, data = path.stat(), path.read_bytes()
+    path.write_bytes(bytes([data[0] ^ 0xFF]) + data[1:])
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
 CORRUPTIONS = {
     "sprite overwritten": lambda folder: (folder / "units.png").write_bytes(b"garbage"),
+    "sprite overwritten, size and mtime kept": lambda folder: overwrite_keeping_size_and_mtime(folder / "units.png"),
     "sprite deleted": lambda folder: (folder / "units.png").unlink(),
     "file added": lambda folder: (folder / "extra.png").write_bytes(b"x"),
     "figure.json edited": lambda folder: (folder / "figure.json").write_text(
@@ -211,6 +219,7 @@ CORRUPTIONS = {
 def test_corrupt_assets_are_listed_and_repaired_without_force(project, case):
     folder = project / "assets" / "figures" / "alpha"
     good = snapshot(folder)
+    assert statuses(project) == {"alpha": "fresh", "beta": "fresh"}  # its files' hashes are known (file_hashes)
     CORRUPTIONS[case](folder)
     assert statuses(project) == {"alpha": "corrupt", "beta": "fresh"}
     listing = run_build(project, "figures", "--list", check=True).stdout.splitlines()

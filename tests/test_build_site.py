@@ -188,6 +188,34 @@ def test_the_site_is_readable_by_a_static_host(project):
         assert path.stat().st_mode & 0o004, f"{path} is not world-readable"
 
 
+def test_a_build_with_nothing_to_do_keeps_the_site_and_reports_what_the_last_one_did(project):
+    site = project / "_site"
+    edit(project / "figures_src" / "beta.py", "def make(", "# edited: the figure is stale\ndef make(")
+    first = run_build(project, "--no-figures", check=True)
+    assert "(beta) is stale" in first.stdout
+
+    def written():
+        return {str(p.relative_to(site)): (p.stat().st_ino, p.stat().st_mtime_ns) for p in site.rglob("*") if p.is_file()}
+
+    made = written()
+    again = run_build(project, "--no-figures", check=True)
+    assert written() == made, "no file of the site is written again"
+    assert again.stdout.splitlines()[1:] == first.stdout.splitlines()[1:], "the same report"
+
+    # The site edited or added to by hand, an input changed, other options: built again.
+    (site / "index.html").write_text("edited in the built site")
+    (site / "stray.txt").write_text("added to the built site")
+    run_build(project, "--no-figures", check=True)
+    assert "Figure 2" in (site / "index.html").read_text() and not (site / "stray.txt").exists()
+    edit(project / "article" / "index.md", "## Intro", "## Introduction")
+    run_build(project, "--no-figures", check=True)
+    assert '<h2 id="introduction">' in (site / "index.html").read_text()
+    run_build(project, "--no-figures", "--base-url", "/drafts/", check=True)
+    assert 'href="/drafts/static/article.css"' in (site / "index.html").read_text()
+    run_build(project, check=True)  # regenerating the stale figure: the site shows it fresh
+    assert "is stale" not in (site / "index.html").read_text()
+
+
 def test_a_build_links_unchanged_files_from_the_previous_site_and_copies_changed_ones(project):
     site = project / "_site"
     run_build(project, "--no-figures", check=True)  # the copied project's site: its record names other inodes

@@ -3,10 +3,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jsonschema
+import msgspec
 import numpy as np
 import pytest
 from PIL import Image
 
+from mechanics import contract
 from mechanics.contract import ContractError, validate_figure
 from mechanics.errors import BadInput
 
@@ -68,6 +71,42 @@ def test_validation_does_not_import_tensorflow(figures_root):
     assert out.stdout.strip() == "[]"
 
 
+def run_contract_cli(*args):
+    return subprocess.run([sys.executable, "-m", "mechanics", "contract", *args], capture_output=True, text=True,
+                          cwd=REPO, timeout=60)
+
+
+def test_the_cli_prints_a_json_schema_that_takes_every_kind_and_refuses_a_broken_figure(figures_root, tmp_path):
+    result = run_contract_cli("--schema")
+    assert result.returncode == 0, result.stderr
+    schema = json.loads(result.stdout)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    for name in FIGURES:
+        fig = json.loads((figures_root / name / "figure.json").read_text())
+        validator.validate(fig)
+    fig["kind"] = "heatmap"
+    assert not validator.is_valid(fig)
+    fig = json.loads((figures_root / "eye_detector" / "figure.json").read_text())
+    fig["views"]["branch"]["positive"]["cells"][0]["weight"] = 1.5
+    assert not validator.is_valid(fig)
+    write_atlas(tmp_path / "atlas_tiny")
+    layer = jsonschema.Draft202012Validator({"$ref": "#/$defs/AtlasLayer", "$defs": schema["$defs"]})
+    layer.validate(json.loads((tmp_path / "atlas_tiny" / "l1.json").read_text()))
+
+
+def test_the_cli_checks_figure_folders_with_one_line_for_a_broken_one(grid_dir):
+    result = run_contract_cli(str(grid_dir))
+    assert result.returncode == 0 and "a valid decomposition_grid figure" in result.stdout, result.stderr
+    edit(grid_dir, lambda f: f["views"]["full"]["positive"]["cells"][0].update(weight=1.5))
+    result = run_contract_cli(str(grid_dir))
+    assert result.returncode == 2
+    assert result.stderr == ("error: figure 'eye_detector': views.full.positive.cells[0].weight is 1.5, "
+                             "expected in [0, 1]\n")
+    result = run_contract_cli()
+    assert result.returncode == 2 and "--schema or a figure FOLDER" in result.stderr
+
+
 def test_missing_sprite_file_names_the_sprite_field(grid_dir):
     (grid_dir / "branch_positive.jpg").unlink()
     rejects(grid_dir, "sprites.branch_positive.file", "'branch_positive.jpg'", "does not exist")
@@ -111,6 +150,10 @@ def test_nan_anywhere_is_rejected_with_its_path(grid_dir):
 def test_infinity_in_free_form_params_is_rejected(grid_dir):
     edit(grid_dir, lambda f: f["params"].update(lr=float("inf")))
     rejects(grid_dir, "params.lr", "finite")
+    # A number too large for a double is Infinity too (json reads 1e999 as inf).
+    path = grid_dir / "figure.json"
+    path.write_text(path.read_text().replace("Infinity", "1e999"))
+    rejects(grid_dir, "params.lr is inf", "finite")
 
 
 def test_image_index_past_the_sprite_end_is_rejected(grid_dir):
@@ -197,6 +240,19 @@ def test_objective_panel_without_window_must_have_no_cells(tmp_path):
     rejects(figure_dir, "panels[2].cells", "expected none (window is null)")
 
 
+def test_objective_scores_name_every_objective_and_measure(tmp_path):
+    write_figure(tmp_path, "eye_objectives", "objective_comparison")
+    figure_dir = tmp_path / "eye_objectives"
+    scores = {"centre": 2.0, "mean": 0.5, "cosine": 0.3}
+    unit = {"channel": 3, **{k: dict(scores) for k in ("neuron_dot", "neuron_cossim", "channel_dot", "channel_cossim")}}
+    edit(figure_dir, lambda f: f.update(objective_scores={"layer": "block10", "measures": {"centre": "c"}, "units": [unit]}))
+    validate_figure("eye_objectives", figure_dir)
+    edit(figure_dir, lambda f: f["objective_scores"]["units"][0].pop("channel_cossim"))
+    rejects(figure_dir, "objective_scores.units[0]", "channel_cossim")
+    edit(figure_dir, lambda f: f["objective_scores"]["units"][0].update(channel_cossim={**scores, "centre": "high"}))
+    rejects(figure_dir, "objective_scores.units[0].channel_cossim.centre", "high")
+
+
 def test_gallery_item_ids_must_be_unique(tmp_path):
     write_figure(tmp_path, "unit_gallery", "gallery")
     figure_dir = tmp_path / "unit_gallery"
@@ -230,7 +286,7 @@ def test_build_rejects_a_broken_figure_by_name_and_field_and_writes_no_page(tmp_
 
 def write_atlas(figure_dir):
     """A valid atlas: layers l1 (3 units) and l2 (2 units), 3x3 windows, JPEG sprites."""
-    from browser.figure_fixtures import SpriteSheet, _cells, _common
+    from browser.figure_fixtures import SpriteSheet, _cells, _figure, _ref, _window
     rng = np.random.default_rng(3)
     figure_dir.mkdir()
     sheet = SpriteSheet(figure_dir)
@@ -242,19 +298,17 @@ def write_atlas(figure_dir):
         for k, ch in enumerate(channels):
             cells = _cells(rng, f"{layer}_cells_0", 3, 3, top_sprite="unused")
             for i, cell in enumerate(cells):
-                cell["image"]["index"] = 9 * k + i
-                for top in cell["top_channels"]:
-                    top["image"] = None
-            units.append({"channel": ch, "label": f"{layer}:{ch}", "value": 1.5, "unit_image":
-                          {"sprite": f"{layer}_units", "index": k}, "cells": cells})
-        (figure_dir / f"{layer}.json").write_text(json.dumps(
-            {"layer": layer, "prev_layer": prev, "path": "full", "position": [6, 6],
-             "window": {"height": 3, "width": 3}, "units": units}))
-        layers.append({"layer": layer, "prev_layer": prev, "path": "full", "file": f"{layer}.json",
-                       "units": len(channels)})
-    fig = _common(figure_dir.name, "atlas", sheet, "Tiny, an atlas of 5 neurons of l1, l2.")
-    fig["layers"] = layers
-    (figure_dir / "figure.json").write_text(json.dumps(fig))
+                cell.image.index = 9 * k + i
+                for top in cell.top_channels:
+                    top.image = None
+            units.append(contract.AtlasUnit(channel=ch, label=f"{layer}:{ch}", value=1.5,
+                                            unit_image=_ref(f"{layer}_units", k), cells=cells))
+        (figure_dir / f"{layer}.json").write_bytes(msgspec.json.encode(contract.AtlasLayer(
+            layer=layer, prev_layer=prev, path="full", position=[6, 6], window=_window(3, 3), units=units)))
+        layers.append(contract.AtlasLayerEntry(layer=layer, prev_layer=prev, path="full", file=f"{layer}.json",
+                                               units=len(channels)))
+    fig = _figure(contract.Atlas, figure_dir.name, sheet, "Tiny, an atlas of 5 neurons of l1, l2.", layers=layers)
+    (figure_dir / "figure.json").write_bytes(msgspec.json.encode(fig))
 
 
 @pytest.fixture
@@ -414,6 +468,9 @@ def test_trends_may_have_no_sprites_but_other_kinds_need_one(trends_dir, grid_di
      ("layers[0].summary.assembly_share.share_assembling", "expected in [0, 1]")),
     (lambda f: f["named"][0]["percentiles"].update(concentration=140), ("named[0].percentiles.concentration",)),
     (lambda f: f["layers"][1].update(id=f["layers"][0]["id"]), ("layers[1].id", "repeats id")),
+    (lambda f: f["named"][0].pop("assembles"), ("named[0].assembles", "is missing")),
+    (lambda f: f["layers"][0]["summary"]["assembly_share"].pop("threshold"),
+     ("layers[0].summary.assembly_share.threshold", "is missing")),
 ])
 def test_a_broken_trends_figure_names_the_field(trends_dir, change, fragments):
     edit(trends_dir, change)
@@ -489,6 +546,11 @@ def test_a_malformed_baseline_is_rejected_with_its_field(grid_dir, change, fragm
     (lambda f: f["occlusion"].update(pearson="high"), ("occlusion.pearson", "must be a number")),
     (lambda f: f["occlusion"]["null"].pop("exceeded_by"), ("occlusion.null.exceeded_by", "is missing")),
     (lambda f: f["occlusion"]["target"].pop("channel"), ("occlusion.target.channel", "is missing")),
+    (lambda f: f["occlusion"]["gradient"]["predicted"].pop(), ("occlusion.gradient.predicted", "has 4 rows, expected 5")),
+    (lambda f: f["occlusion"]["off_centre"].update(pearson="high"),
+     ("occlusion.off_centre.pearson", "must be a number or null")),
+    (lambda f: f["occlusion"]["gradient"]["off_centre"]["null"]["quantiles"].update(q01=9.0),
+     ("occlusion.gradient.off_centre.null.quantiles.q05", "below the quantile before it")),
 ])
 def test_malformed_examples_or_occlusion_are_rejected_with_their_field(grid_dir, change, fragments):
     edit(grid_dir, change)

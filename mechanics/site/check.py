@@ -18,9 +18,10 @@ import urllib.parse
 from pathlib import Path
 
 from mechanics.errors import BadInput
-from mechanics.site import atlas_pages, bindings, builder, figure_cache, frontmatter, metadata, numbers
+from mechanics.site import atlas_pages, bindings, figure_cache, frontmatter, metadata, numbers
 from mechanics.site.figure_cache import FigureStatus
 from mechanics.site.errors import display_path, read_source
+from mechanics.site.page import render_article
 
 # Attributes whose URL the browser loads as part of the page (as opposed to navigation links).
 _LOADED = {("script", "src"), ("link", "href"), ("img", "src"), ("img", "srcset"), ("source", "src"),
@@ -144,10 +145,11 @@ def run(project):
     a figure's facts into the prose are problems; other unbound decimals of the prose are warnings.
     Every figure a build trusts (its files match its manifest's hashes: figure_cache.validate) is
     checked against the contract in full; a corrupt one is the build's to refuse or leave out."""
-    for figure in figure_cache.discover(project).values():
+    figures = figure_cache.discover(project)
+    for figure in figures.values():
         if (figure.assets / "figure.json").is_file() and figure_cache.status(figure, project.root) != FigureStatus.CORRUPT:
             figure_cache.validate(figure.name, figure.assets, trust=False)
-    builder.render_article(project, regenerate=False)
+    render_article(project, figures, regenerate=False)
     copied, unexplained = unbound_numbers(project)
     return (check_site(project) + check_metadata(project) + numbers.report(project, copied),
             numbers.report(project, unexplained))

@@ -33,7 +33,7 @@ import mechanics
 from mechanics.errors import BadInput
 from mechanics.figure_spec import FigureSpec
 from mechanics.inputs import image_id, weights_id
-from mechanics.site import figure_params
+from mechanics.site import file_hashes, figure_params
 from mechanics.site.errors import FigureError, Interrupted, SourceError, read_source
 from mechanics.site.folders import usable_cache_dir
 from mechanics.site.fsutil import TEMP_PREFIX, new_dir, scratch, swap_in, sweep
@@ -88,23 +88,16 @@ def _is_manifest(data):
 
 
 def asset_files(folder):
-    """{relative path: sha256} of a figure's asset files (not the manifest, not hidden files)."""
-    folder = Path(folder)
-    return {path.relative_to(folder).as_posix(): _file_hash(path)
-            for path in sorted(folder.rglob("*"))
-            if path.is_file() and path.name != MANIFEST
-            and not any(part.startswith(".") for part in path.relative_to(folder).parts)}
-
-
-_hashes = {}  # (path, size, mtime_ns) -> sha256: a preview rebuild re-reads no unchanged asset
-
-
-def _file_hash(path):
-    stat = path.stat()
-    key = (str(path), stat.st_size, stat.st_mtime_ns)
-    if key not in _hashes:
-        _hashes[key] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return _hashes[key]
+    """{relative path: sha256} of a figure's asset files (not the manifest, not hidden files). An
+    unchanged file is not read again (file_hashes), in this process or the next."""
+    found = {}
+    for parent, subfolders, names in os.walk(folder, followlinks=True):
+        subfolders[:] = [d for d in subfolders if not d.startswith(".")]
+        for name in names:
+            path = os.path.join(parent, name)
+            if name != MANIFEST and not name.startswith(".") and os.path.isfile(path):
+                found[Path(os.path.relpath(path, folder)).as_posix()] = path
+    return {rel: file_hashes.sha256(found[rel]) for rel in sorted(found)}
 
 
 def load_script(path):
@@ -165,7 +158,7 @@ def _check_params(spec, script):
 
 def _source_hash(path):
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+        return file_hashes.sha256(path)[:16]
     except OSError:
         return None
 

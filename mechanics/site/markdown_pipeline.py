@@ -196,7 +196,7 @@ def _converter(article):
     """One Markdown converter for the article, one for captions (which are converted while the
     article is), kept across builds: making one costs more than converting the article. The
     extensions are given as objects: a name is looked up among every installed package's entry points."""
-    # Pygments at build time; its stylesheet is static/pygments.css (builder.highlight_css).
+    # Pygments at build time; its stylesheet is static/pygments.css (page.highlight_css).
     extensions = [_Syntax(), TableExtension(), FencedCodeExtension(),
                   CodeHiliteExtension(css_class="highlight", guess_lang=False)]
     if article:

@@ -25,6 +25,7 @@ from mechanics.site import builder
 from mechanics.site.errors import Interrupted, display_path
 from mechanics.site.figure_cache import is_scratch
 from mechanics.site.folders import check_writable, usable_cache_dir
+from mechanics.site.page import LIVE_RELOAD_PATH
 
 KEEPALIVE_S = 15
 
@@ -76,7 +77,7 @@ def make_handler(site_root, state):
             return self.path.split("?", 1)[0].split("#", 1)[0]
 
         def do_GET(self):
-            if self._request_path() == builder.LIVE_RELOAD_PATH:
+            if self._request_path() == LIVE_RELOAD_PATH:
                 return self._events()
             if not self._inside_site():
                 return self.send_error(403, "outside the site")

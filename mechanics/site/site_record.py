@@ -7,6 +7,10 @@ was made from (a copied file's inode, size and mtime, or the digest of a rendere
 `copy` the built file's own. A file is linked only when both still hold, so a source changed
 since, or a built file edited by hand, is made again. A record that is missing, unreadable or
 another build's (two builds at once) only means fewer files are linked.
+
+It also keeps the whole site's: the digest of the build's inputs (builder._inputs_digest), the
+BibTeX file it read, its report, and every file the site held once it was in place. A build with
+the same inputs, whose site still holds exactly those files unchanged, keeps the site as it is.
 """
 
 import hashlib
@@ -21,7 +25,7 @@ from mechanics.storage import write_atomic
 
 def file_stat(path):
     """What identifies a file's content without reading it: (inode, size, mtime_ns)."""
-    stat = Path(path).stat()
+    stat = os.stat(path)
     return [stat.st_ino, stat.st_size, stat.st_mtime_ns]
 
 
@@ -31,11 +35,23 @@ class SiteRecord:
     def __init__(self, site):
         self.previous = Path(site)
         try:
-            files = json.loads(_record_path(self.previous).read_text(encoding="utf-8"))["files"]
-        except (BadInput, OSError, ValueError, KeyError, TypeError):
-            files = {}
-        self.before = files if isinstance(files, dict) else {}
+            record = json.loads(_record_path(self.previous).read_text(encoding="utf-8"))
+        except (BadInput, OSError, ValueError):
+            record = {}
+        record = record if isinstance(record, dict) else {}
+        self.before = record.get("files") if isinstance(record.get("files"), dict) else {}
+        self.before_site = record.get("site") if isinstance(record.get("site"), dict) else {}
         self.files = {}
+
+    def site(self):
+        """{"inputs", "bibliography", "report"} of the build that made the site in place, if the
+        site still holds exactly the files it left, unchanged; else None."""
+        try:
+            if _site_files(self.previous) == self.before_site.get("files"):
+                return {key: self.before_site[key] for key in ("inputs", "bibliography", "report")}
+        except (OSError, KeyError):
+            pass
+        return None
 
     def link(self, rel, source, target):
         """Hard-link the previous site's `rel` to `target` if it was made from `source` and is
@@ -57,12 +73,24 @@ class SiteRecord:
         """Record that `target` (the site's `rel`) was made from `source`."""
         self.files[Path(rel).as_posix()] = [source, file_stat(target)]
 
-    def save(self):
-        """Keep this build's record, once its site has replaced the previous one."""
+    def save(self, inputs, bibliography, report):
+        """Keep this build's record, once its site has replaced the previous one: `inputs` (the
+        digest it was made from), the BibTeX file it read and its report (JSON)."""
+        site = {"inputs": inputs, "bibliography": str(bibliography), "report": report, "files": _site_files(self.previous)}
         try:
-            write_atomic(_record_path(self.previous), json.dumps({"files": self.files}, sort_keys=True).encode())
+            write_atomic(_record_path(self.previous), json.dumps({"files": self.files, "site": site}, sort_keys=True).encode())
         except (BadInput, OSError):
             pass  # no usable cache folder: the next build copies everything
+
+
+def _site_files(site):
+    """{path in the site: file_stat} of every file the site holds."""
+    files = {}
+    for folder, _, names in os.walk(site):
+        for name in names:
+            path = os.path.join(folder, name)
+            files[os.path.relpath(path, site)] = file_stat(path)
+    return files
 
 
 def _record_path(site):

@@ -444,6 +444,47 @@ def test_gallery_sprites_load_only_as_they_scroll_into_view(page, problems):
     assert middle.get_attribute("data-loaded") is None, "units scrolled past unseen stay unloaded"
 
 
+# -- every grid of cells: one keyboard navigation (sprites.js keyboardGrid) ----------------------
+
+# (kind, the grid, its cells): every grid of focusable cells on the page.
+KEYBOARD_GRIDS = [
+    ("decomposition_grid", ".nm-grid", ".nm-cell"),
+    ("decomposition_grid", '.nm-heat[data-map="predicted contribution"]', ".nm-heat-cell"),
+    ("attribution_explorer", ".nm-overlay", "button"),
+    ("objective_comparison", ".nm-objective .nm-grid", ".nm-cell"),
+    ("decomposition_comparison", ".nm-compare-panel .nm-grid", ".nm-cell"),
+]
+KEYS = ["ArrowRight", "ArrowDown", "End", "ArrowRight", "Home", "ArrowLeft", "ArrowUp", "ArrowUp",
+        "ArrowUp", "ArrowUp", "End", "ArrowDown"]
+
+
+def grid_move(key, index, height, width):
+    """Where `key` moves the focus in a row-major grid: one cell, or the row's end; an edge keeps it."""
+    r, c = divmod(index, width)
+    r, c = {"ArrowLeft": (r, c - 1), "ArrowRight": (r, c + 1), "ArrowUp": (r - 1, c), "ArrowDown": (r + 1, c),
+            "Home": (r, 0), "End": (r, width - 1)}[key]
+    return r * width + c if 0 <= r < height and 0 <= c < width else index
+
+
+@pytest.mark.parametrize("kind, grid_selector, cell_selector", KEYBOARD_GRIDS,
+                         ids=[f"{kind}:{grid}" for kind, grid, _ in KEYBOARD_GRIDS])
+def test_every_grid_is_one_tab_stop_that_the_same_keys_move_within(page, kind, grid_selector, cell_selector):
+    grid = figure(page, kind).locator(grid_selector).first
+    cells = grid.locator(cell_selector)
+    width = grid.evaluate("g => getComputedStyle(g).gridTemplateColumns.split(' ').length")
+    height = cells.count() // width
+    stop = grid.locator(f'{cell_selector}[tabindex="0"]')
+    expect(stop).to_have_count(1)
+    index = cells.evaluate_all("cs => cs.findIndex(c => c.tabIndex === 0)")
+    cells.nth(index).focus()
+    for key in KEYS:
+        page.keyboard.press(key)
+        index = grid_move(key, index, height, width)
+        expect(cells.nth(index), f"{key} in a {height}x{width} grid").to_be_focused()
+        expect(stop).to_have_count(1)
+        expect(cells.nth(index)).to_have_attribute("tabindex", "0")
+
+
 # -- without JavaScript -------------------------------------------------------------------------
 
 def test_without_javascript_every_figure_shows_its_static_sprite(nojs_page, artifacts):

@@ -7,7 +7,7 @@
 (function () {
   "use strict";
   if (customElements.get("nm-attribution-explorer")) return;
-  const { Diagram, assetHref, el, fixed, paintTile } = window.nmSprites;
+  const { Diagram, assetHref, el, fixed, keyboardGrid, paintTile } = window.nmSprites;
 
   // Diverging colour map: inhibiting (negative) blue, 0 white, exciting (positive) orange.
   const NEGATIVE = [33, 102, 172];
@@ -47,15 +47,16 @@
       this.overlay.style.gridTemplate = `repeat(${gh}, 1fr) / repeat(${gw}, 1fr)`;
       this.cellButtons = [];
       for (let i = 0; i < gh * gw; i++) {
-        const button = el("button", { type: "button", role: "gridcell", tabindex: i === this.selected ? "0" : "-1",
+        const button = el("button", { type: "button", role: "gridcell",
           "aria-label": `${fig.layer} position row ${Math.floor(i / gw) + 1}, column ${(i % gw) + 1}` });
         button.addEventListener("pointerenter", () => this.show(i));
         button.addEventListener("pointerleave", () => this.show(this.selected));
         button.addEventListener("focus", () => this.select(i));
         button.addEventListener("click", () => this.select(i));
-        button.addEventListener("keydown", (event) => this.onKey(event, i));
         this.cellButtons.push(button);
       }
+      this.tabStop = keyboardGrid(this.cellButtons, gh, gw);
+      this.tabStop(this.selected);
       this.overlay.append(...this.cellButtons);
       const photoPanel = el("div", { class: "nm-panel" },
         el("span", { class: "nm-label", text: `photo \u00b7 ${fig.layer} grid` }),
@@ -128,19 +129,8 @@
 
     select(index) {
       this.selected = index;
-      this.cellButtons.forEach((b, i) => { b.tabIndex = i === index ? 0 : -1; });
+      this.tabStop(index);
       this.show(index);
-    }
-
-    onKey(event, index) {
-      const { height: gh, width: gw } = this.fig.grid;
-      const r = Math.floor(index / gw);
-      const c = index % gw;
-      const move = { ArrowLeft: [r, c - 1], ArrowRight: [r, c + 1], ArrowUp: [r - 1, c], ArrowDown: [r + 1, c] }[event.key];
-      if (!move) return;
-      event.preventDefault();
-      const [nr, nc] = move;
-      if (nr >= 0 && nr < gh && nc >= 0 && nc < gw) this.cellButtons[nr * gw + nc].focus();
     }
 
     show(index) {

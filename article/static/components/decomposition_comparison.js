@@ -9,7 +9,7 @@
 (function () {
   "use strict";
   if (customElements.get("nm-decomposition-comparison")) return;
-  const { Diagram, el, fixed, gridKey, paintTile, signed } = window.nmSprites;
+  const { Diagram, el, fixed, keyboardGrid, paintTile, signed } = window.nmSprites;
 
   class DecompositionComparison extends Diagram {
     render() {
@@ -58,7 +58,7 @@
       const buttons = panel.cells.map((cell, i) => {
         const tile = el("span", { class: "nm-tile" });
         paintTile(tile, fig, this.assetUrl, cell.image);
-        const button = el("button", { type: "button", class: "nm-cell", role: "gridcell", tabindex: i === centre ? "0" : "-1",
+        const button = el("button", { type: "button", class: "nm-cell", role: "gridcell",
           "aria-label": `offset ${signed(cell.offset[0])}, ${signed(cell.offset[1])}: norm ${fixed(cell.norm)}` }, tile);
         button.style.setProperty("--nm-weight", cell.weight);
         button.classList.toggle("is-centre", i === centre);
@@ -66,19 +66,15 @@
         button.addEventListener("pointerleave", () => show(selected));
         const select = () => {
           selected = i;
-          buttons.forEach((b, k) => { b.tabIndex = k === i ? 0 : -1; });
+          tabStop(i);
           show(i);
         };
         button.addEventListener("focus", select);
         button.addEventListener("click", select);
-        button.addEventListener("keydown", (event) => {
-          const next = gridKey(event.key, i, h, w);
-          if (next === null) return;
-          event.preventDefault();
-          buttons[next].focus();
-        });
         return button;
       });
+      const tabStop = keyboardGrid(buttons, h, w);
+      tabStop(centre);
       for (let r = 0; r < h; r++) grid.append(el("div", { role: "row", style: "display: contents" }, ...buttons.slice(r * w, (r + 1) * w)));
       show(centre);
       node.append(

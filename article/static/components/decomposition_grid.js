@@ -14,7 +14,7 @@
 (function () {
   "use strict";
   if (customElements.get("nm-decomposition-grid")) return;
-  const { Diagram, el, fixed, gridKey, paintTile, signed } = window.nmSprites;
+  const { Diagram, el, fixed, keyboardGrid, paintTile, signed } = window.nmSprites;
 
   const VIEW_ORDER = ["branch", "skip", "full"];
   const VIEW_LABELS = { branch: "branch", skip: "skip path", full: "full" };
@@ -82,12 +82,12 @@
           button.addEventListener("pointerleave", () => this.show(this.selected));
           button.addEventListener("focus", () => this.select(index));
           button.addEventListener("click", () => this.select(index));
-          button.addEventListener("keydown", (event) => this.onKey(event, index));
           rowNode.append(button);
           this.cellButtons.push(button);
         }
         this.grid.append(rowNode);
       }
+      this.tabStop = keyboardGrid(this.cellButtons, h, w);
       const gridPanel = el("div", { class: "nm-panel" },
         el("span", { class: "nm-label", text: `${fig.prev_layer} by position` }), this.grid);
 
@@ -141,7 +141,8 @@
           : `${at}: predicted ${sig(check.predicted[r][c])}, measured ${sig(check.measured[r][c])}`;
         readout.dataset.index = String(index);
         for (const map of maps) {
-          map.cells.forEach((cell, i) => { cell.classList.toggle("is-active", i === index); cell.tabIndex = i === index ? 0 : -1; });
+          map.cells.forEach((cell, i) => cell.classList.toggle("is-active", i === index));
+          map.tabStop(index);
         }
       };
       const heatMap = (name, grid) => {
@@ -162,18 +163,12 @@
             cell.addEventListener("pointerenter", () => select(index));
             cell.addEventListener("focus", () => select(index));
             cell.addEventListener("click", () => select(index));
-            cell.addEventListener("keydown", (event) => {
-              const next = gridKey(event.key, index, h, w);
-              if (next === null) return;
-              event.preventDefault();
-              cells[next].focus();
-            });
             row.append(cell);
             cells.push(cell);
           }
           node.append(row);
         }
-        maps.push({ node, cells });
+        maps.push({ cells, tabStop: keyboardGrid(cells, h, w) });
         return el("div", { class: "nm-panel nm-heat-panel" }, el("span", { class: "nm-label", text: name }), node);
       };
       const photo = el("span", { class: "nm-tile nm-occlusion-photo", role: "img", "aria-label": `the input, ${check.file}` });
@@ -239,25 +234,16 @@
         button.classList.toggle("is-centre", cell.offset[0] === 0 && cell.offset[1] === 0);
         button.setAttribute("aria-label",
           `offset ${signed(cell.offset[0])}, ${signed(cell.offset[1])}: norm ${fixed(cell.norm)}`);
-        button.tabIndex = i === this.selected ? 0 : -1;
         paintTile(button.firstChild, this.fig, this.assetUrl, cell.image);
       });
-      this.show(this.selected);
+      this.select(this.selected);
     }
 
+    // The window is one tab stop (keyboardGrid), at the selected cell.
     select(index) {
       this.selected = index;
-      this.cellButtons.forEach((b, i) => { b.tabIndex = i === index ? 0 : -1; });
+      this.tabStop(index);
       this.show(index);
-    }
-
-    // Arrow keys move within the window (one tab stop for the whole grid); Home/End jump to the ends.
-    onKey(event, index) {
-      const { height: h, width: w } = this.fig.window;
-      const next = gridKey(event.key, index, h, w);
-      if (next === null) return;
-      event.preventDefault();
-      this.cellButtons[next].focus();
     }
 
     show(index) {

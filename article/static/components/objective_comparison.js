@@ -9,7 +9,7 @@
 (function () {
   "use strict";
   if (customElements.get("nm-objective-comparison")) return;
-  const { Diagram, el, gridKey, paintTile, signed } = window.nmSprites;
+  const { Diagram, el, keyboardGrid, paintTile, signed } = window.nmSprites;
 
   const OBJECTIVE_LABELS = { neuron: "neuron objective", channel: "channel objective" };
   const DIRECTION_LABELS = { dot: "dot product", cossim: "cosine similarity" };
@@ -61,7 +61,7 @@
       const buttons = panel.cells.map((cell, i) => {
         const tile = el("span", { class: "nm-tile" });
         paintTile(tile, this.fig, this.assetUrl, cell.image);
-        const button = el("button", { type: "button", class: "nm-cell", role: "gridcell", tabindex: i === centre ? "0" : "-1",
+        const button = el("button", { type: "button", class: "nm-cell", role: "gridcell",
           "aria-label": `offset ${signed(cell.offset[0])}, ${signed(cell.offset[1])}` }, tile);
         button.style.setProperty("--nm-weight", cell.weight);
         button.classList.toggle("is-centre", cell.offset[0] === 0 && cell.offset[1] === 0);
@@ -77,20 +77,16 @@
         };
         button.addEventListener("pointerenter", show);
         button.addEventListener("focus", () => {
-          buttons.forEach((b) => { b.tabIndex = b === button ? 0 : -1; });
+          tabStop(i);
           show();
         });
         button.addEventListener("click", show);
         button.addEventListener("pointerleave", () => { if (document.activeElement !== button) reset(); });
         button.addEventListener("blur", reset);
-        button.addEventListener("keydown", (event) => {
-          const next = gridKey(event.key, i, h, w);
-          if (next === null) return;
-          event.preventDefault();
-          buttons[next].focus();
-        });
         return button;
       });
+      const tabStop = keyboardGrid(buttons, h, w);
+      tabStop(centre);
       for (let r = 0; r < h; r++) {
         grid.append(el("div", { role: "row", style: "display: contents" }, ...buttons.slice(r * w, (r + 1) * w)));
       }

@@ -1,5 +1,5 @@
 // Helpers shared by the diagram components (decomposition_grid.js, attribution_explorer.js,
-// factor_view.js, objective_comparison.js, gallery.js), as one frozen namespace of pure
+// factor_view.js, objective_comparison.js, gallery.js, ...), as one frozen namespace of pure
 // functions and one base class: window.nmSprites. No state lives in it.
 //
 // - readFigure(element): the figure.json embedded in a component as a child
@@ -13,8 +13,9 @@
 //   shown in a notebook carries its images inline, mechanics/notebook.py) is used as it is.
 // - paintTile(node, fig, assetUrl, ref): applies that background (or, for a null ref, marks the
 //   node nm-empty); node.dataset.tile records "sprite:index" for the tests.
-// - gridKey(key, index, height, width): where an arrow/Home/End key moves within a row-major grid
-//   (one tab stop per grid, roving tabindex).
+// - keyboardGrid(cells, height, width): a row-major grid of focusable cells made one tab stop
+//   (roving tabindex) that arrow keys move within (Home/End: the row's ends); returns the function
+//   that makes cell `index` the grid's tab stop.
 // - atlasLinks(element): a function (model, layer, channel) -> the URL of that unit's entry in the
 //   site's atlas, or null; read from the element's data-atlas, which the builder writes only for
 //   atlas layers that exist ({model: {layer: {page, channels}}}, mechanics/site/atlas_pages.py).
@@ -97,6 +98,21 @@
     return nr >= 0 && nr < height && nc >= 0 && nc < width ? nr * width + nc : index;
   }
 
+  // The one keyboard navigation of every grid of cells (decomposition_grid.js's window and occlusion
+  // maps, attribution_explorer.js, objective_comparison.js, decomposition_comparison.js): a key
+  // moves the focus, and the component's own focus handler selects the cell and calls tabStop.
+  function keyboardGrid(cells, height, width) {
+    cells.forEach((cell, index) => cell.addEventListener("keydown", (event) => {
+      const next = gridKey(event.key, index, height, width);
+      if (next === null) return;
+      event.preventDefault();
+      cells[next].focus();
+    }));
+    return function tabStop(index) {
+      cells.forEach((cell, i) => { cell.tabIndex = i === index ? 0 : -1; });
+    };
+  }
+
   function atlasLinks(element) {
     const links = element.dataset.atlas ? JSON.parse(element.dataset.atlas) : {};
     return (model, layer, channel) => {
@@ -153,6 +169,6 @@
   const signed = (n) => (n > 0 ? `+${n}` : n < 0 ? `\u2212${-n}` : "0");
 
   Object.defineProperty(window, "nmSprites", {
-    value: Object.freeze({ Diagram, el, readFigure, atlasLinks, markReady, assetHref, tileBackground, paintTile, gridKey, fixed, signed }),
+    value: Object.freeze({ Diagram, el, readFigure, atlasLinks, markReady, assetHref, tileBackground, paintTile, keyboardGrid, fixed, signed }),
   });
 })();
