@@ -116,6 +116,12 @@ def load_script(path):
     return module
 
 
+def custom_make(module):
+    """The script's own make(out_dir, quick), which a custom figure defines; None otherwise."""
+    make = getattr(module, "make", None)
+    return make if callable(make) else None
+
+
 def natural_key(name):
     """Sort key: numbers in a name compare as numbers (block8 before block10)."""
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
@@ -137,7 +143,7 @@ def discover(project):
         if spec.name != script.stem:
             raise SourceError(script, None, f"FIGURE.name is {spec.name!r} but must equal the file name {script.stem!r}")
         _check_params(spec, script)
-        if figure_params.KINDS[spec.kind].recipe is None and not callable(getattr(module, "make", None)):
+        if figure_params.KINDS[spec.kind].recipe is None and custom_make(module) is None:
             raise SourceError(script, None, f"figure {spec.name!r}: kind {spec.kind!r} has no recipe, so the script "
                                             "must define make(out_dir, quick)")
         figures[spec.name] = Figure(spec=spec, script=script, assets=project.figure_assets / spec.name)
