@@ -1,0 +1,49 @@
+"""Results kept in a long-lived process (build.py serve) for as long as the files they were
+computed from are unchanged, told by their stat (inode, size, mtime and ctime), not their bytes.
+
+A result is stored with its stamp: the stats of every file it was computed from, taken before
+computing it. It is used again only when a new stamp is equal, so a file written since, added to
+or removed from a folder the stamp lists, makes it computed again.
+"""
+
+import os
+
+
+def of_file(path):
+    """What identifies a file's content without reading it; None when it is missing."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns
+
+
+def of_tree(folder, skip=()):
+    """(relative path, of_file) of every file under `folder` (symlinked folders followed), in a
+    stable order, leaving out folders named in `skip`; () when it is missing."""
+    found = []
+    for parent, subfolders, names in os.walk(folder, followlinks=True):
+        subfolders[:] = sorted(d for d in subfolders if d not in skip)
+        found += [(os.path.join(parent, name), of_file(os.path.join(parent, name))) for name in sorted(names)]
+    return tuple(found)
+
+
+class Memo:
+    """{key: (stamp, result)}: a result computed once for each stamp of its inputs."""
+
+    def __init__(self, limit=512):
+        self._known = {}
+        self._limit = limit
+
+    def get(self, key, stamp, compute):
+        """compute()'s result, or the one kept for `key` when its stamp equals `stamp`. A stamp
+        of None (an input that could not be looked at) is never kept."""
+        known = self._known.get(key)
+        if stamp is not None and known is not None and known[0] == stamp:
+            return known[1]
+        result = compute()
+        if stamp is not None:
+            if len(self._known) >= self._limit:
+                self._known.clear()
+            self._known[key] = (stamp, result)
+        return result
