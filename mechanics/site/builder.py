@@ -30,11 +30,11 @@ def build(project, regenerate=True, live_reload=False, pdf=None):
     figures = figure_cache.discover(project)
     options = (regenerate, live_reload, pdf)
     record = SiteRecord(project.out)
-    kept = record.site()
-    bibliography = Path(kept["bibliography"]) if kept else None
+    bibliography = record.bibliography()
     inputs = _inputs_digest(project, figures, options, bibliography)  # before reading them: an edit made meanwhile shows next time
-    if kept and kept["inputs"] == inputs:
-        return BuildReport.from_json(kept["report"])
+    kept = record.report(inputs)
+    if kept is not None:
+        return BuildReport.from_json(kept)
     from mechanics.site import atlas_pages, metadata, page  # imported here: a build with nothing to do needs none of them
 
     article = page.render_article(project, figures, regenerate, live_reload, pdf)
