@@ -19,13 +19,25 @@ def of_file(path):
 
 
 def of_tree(folder, skip=()):
-    """(relative path, of_file) of every file under `folder` (symlinked folders followed), in a
-    stable order, leaving out folders named in `skip`; () when it is missing."""
+    """(path, of_file) of every file under `folder` (symlinked folders followed), in a stable
+    order, leaving out folders named in `skip`; () when it is missing."""
     found = []
-    for parent, subfolders, names in os.walk(folder, followlinks=True):
-        subfolders[:] = sorted(d for d in subfolders if d not in skip)
-        found += [(os.path.join(parent, name), of_file(os.path.join(parent, name))) for name in sorted(names)]
+    _scan(os.fspath(folder), skip, found)
     return tuple(found)
+
+
+def _scan(folder, skip, found):
+    try:
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda entry: entry.name)
+    except OSError:
+        return
+    for entry in entries:
+        if entry.is_dir():
+            if entry.name not in skip:
+                _scan(entry.path, skip, found)
+        else:
+            found.append((entry.path, of_file(entry.path)))
 
 
 class Memo:
