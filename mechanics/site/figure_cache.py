@@ -116,7 +116,7 @@ def load_script(path):
     module_spec = importlib.util.spec_from_file_location(f"figures_src.{path.stem}", path)
     module = importlib.util.module_from_spec(module_spec)
     try:
-        module_spec.loader.exec_module(module)
+        exec(_compiled(path.read_bytes(), str(path)), module.__dict__)
     except SyntaxError as error:
         raise SourceError(path, error.lineno, f"syntax error: {error.msg}") from None
     except Exception as error:
@@ -124,6 +124,13 @@ def load_script(path):
         line = frames[-1].lineno if frames else None
         raise SourceError(path, line, f"{type(error).__name__}: {error}") from None
     return module
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(source, filename):
+    """A script's code, compiled once per content in this process (as its loader would, but serve
+    loads every script on every rebuild, and no .pyc may be written)."""
+    return compile(source, filename, "exec", dont_inherit=True)
 
 
 def natural_key(name):
