@@ -17,13 +17,16 @@ from test_build_support import built_template, edit, project  # noqa: F401
 
 @pytest.fixture
 def preview(project, tmp_path, monkeypatch):
-    """The project, built once in this process as serve builds it; rebuild() builds it again."""
+    """The project, built twice in this process as serve builds it (what serve keeps is kept from
+    a result's second use, stamps.Memo); rebuild() builds it again."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     site = Project.at(project)
 
     def rebuild():
         return builder.build(site, regenerate=False, live_reload=True)
 
+    rebuild()
+    (project / "article" / "index.md").write_text((project / "article" / "index.md").read_text() + "\nA second build.\n")
     rebuild()
     return project, rebuild
 

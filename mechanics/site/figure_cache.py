@@ -96,7 +96,7 @@ def asset_files(folder):
     """{relative path: sha256} of a figure's asset files (not the manifest, not hidden files). An
     unchanged file is not read again (file_hashes), in this process or the next, and an unchanged
     folder is not listed again in this process (stamps)."""
-    return dict(_asset_files.get(str(folder), stamps.of_tree(folder), lambda: _hashed_files(folder)))
+    return dict(_asset_files.get(str(folder), lambda: stamps.of_tree(folder), lambda: _hashed_files(folder)))
 
 
 def _hashed_files(folder):
@@ -261,7 +261,7 @@ def status(figure, root, quick=False):
     """The figure's FigureStatus; `quick`: draft assets count as fresh. Computed again only when
     a file it is computed from changed (_status_stamp): serve's rebuilds check every figure."""
     key = (figure.name, str(figure.assets), str(figure.script), str(root), quick)
-    return _statuses.get(key, _status_stamp(figure, root), lambda: _status(figure, root, quick))
+    return _statuses.get(key, lambda: _status_stamp(figure, root), lambda: _status(figure, root, quick))
 
 
 def _status_stamp(figure, root):

@@ -136,7 +136,11 @@ def _figure_html(env, project, figure, state, page, atlases):
     link to, its title, the project's URLs and the templates (each file by its stat)."""
     caption = page.captions[figure.name]
     layers = [(layer.model, layer.layer, layer.page, layer.channels) for atlas in atlases for layer in atlas.layers]
-    stamp = (state, caption, figure_cache.asset_files(figure.assets), layers, figure.spec.title, project.base_url, stamps.of_tree(project.templates_dir))
+
+    def stamp():
+        return (state, caption, figure_cache.asset_files(figure.assets), layers, figure.spec.title, project.base_url,
+                stamps.of_tree(project.templates_dir))
+
     return _figures_html.get((figure.name, str(project.root)), stamp,
                              lambda: _make_figure_html(env, project, figure, state, caption, atlases))
 

@@ -2,7 +2,7 @@
 computed from are unchanged, told by their stat (inode, size, mtime and ctime), not their bytes.
 
 A result is stored with its stamp: the stats of every file it was computed from, taken before
-computing it. It is used again only when a new stamp is equal, so a file written since, added to
+computing it (from the result's second use: see Memo). It is used again only when a new stamp is equal, so a file written since, added to
 or removed from a folder the stamp lists, makes it computed again.
 """
 
@@ -41,21 +41,28 @@ def _scan(folder, skip, found):
 
 
 class Memo:
-    """{key: (stamp, result)}: a result computed once for each stamp of its inputs."""
+    """{key: (stamp, result)}: a result computed once for each stamp of its inputs.
+
+    A result is kept from the second time its key is asked for: a one-shot build (build.py) asks
+    for most keys once, and would only pay for the stamp, while serve asks on every rebuild."""
 
     def __init__(self, limit=512):
         self._known = {}
         self._limit = limit
 
     def get(self, key, stamp, compute):
-        """compute()'s result, or the one kept for `key` when its stamp equals `stamp`. A stamp
-        of None (an input that could not be looked at) is never kept."""
-        known = self._known.get(key)
-        if stamp is not None and known is not None and known[0] == stamp:
-            return known[1]
-        result = compute()
-        if stamp is not None:
+        """compute()'s result, or the one kept for `key` when stamp() (the stamp now) equals the
+        one it was kept with. A stamp of None (an input that could not be looked at) is never kept."""
+        if key not in self._known:
             if len(self._known) >= self._limit:
                 self._known.clear()
-            self._known[key] = (stamp, result)
+            self._known[key] = None
+            return compute()
+        now = stamp()
+        known = self._known[key]
+        if now is not None and known is not None and known[0] == now:
+            return known[1]
+        result = compute()
+        if now is not None:
+            self._known[key] = (now, result)
         return result
