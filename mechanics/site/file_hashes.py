@@ -1,7 +1,7 @@
 """The sha256 of files, remembered across processes by what identifies their content without
 reading it, so a build does not re-read the megabytes of figure assets that have not changed.
 
-A file's hash is kept in the user's cache folder with its inode, size, mtime and ctime: a write
+A file's hash is kept in the user's cache folder with its stamps.of_file (inode, size, mtime and ctime): a write
 to the file changes its mtime and ctime (and setting the mtime back still changes the ctime), so
 a changed file is read again. New hashes are saved when the process ends, and the entries of
 files that no longer exist (a figure's scratch folder, a removed project) are dropped then.
@@ -15,6 +15,7 @@ import os
 from pathlib import Path
 
 from mechanics.errors import BadInput
+from mechanics.site import stamps
 from mechanics.site.folders import usable_cache_dir
 from mechanics.storage import write_atomic
 
@@ -33,8 +34,10 @@ class _Store:
         self._changed = False
 
     def sha256(self, path):
-        stat = os.stat(path)
-        identity = [stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns]
+        identity = stamps.of_file(path)
+        if identity is None:
+            raise FileNotFoundError(path)
+        identity = list(identity)  # as JSON keeps it
         known = self._read()
         entry = known.get(path)
         if not isinstance(entry, list) or entry[:4] != identity:

@@ -24,7 +24,9 @@ from mechanics.storage import write_atomic
 
 
 def file_stat(path):
-    """What identifies a file's content without reading it: (inode, size, mtime_ns)."""
+    """What identifies a site file's content without reading it: (inode, size, mtime_ns). Unlike
+    stamps.of_file it leaves out the ctime, which every hard link made to the file changes: a file
+    linked into the next site would otherwise never match its record again."""
     stat = os.stat(path)
     return [stat.st_ino, stat.st_size, stat.st_mtime_ns]
 
