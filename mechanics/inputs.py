@@ -44,6 +44,7 @@ class InceptionV1:
         """Nothing to check: the name is the zoo's (a missing graph is reported on loading)."""
 
     def weights_id(self, name):
+        # Imported here, so that only InceptionV1's figures list inception_sources.py among their sources.
         from mechanics.inception_sources import graph_id
         return graph_id()
 
