@@ -18,7 +18,7 @@ import zipfile
 from dataclasses import dataclass
 
 from mechanics.errors import BadInput, WeightsUnavailable
-from mechanics.inputs import inception_v1_override_path, sha256_file
+from mechanics.model_files import inception_v1_override_path, sha256_file
 
 ENV_VAR = "MECHANICS_INCEPTION_V1"
 CACHE_NAME = "inception_v1.pb"
