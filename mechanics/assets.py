@@ -8,6 +8,7 @@ import io
 import json
 import math
 
+import msgspec
 import numpy as np
 from PIL import Image
 
@@ -16,6 +17,20 @@ from mechanics.storage import write_atomic
 
 JPEG_QUALITY = 85
 CONTRACT_VERSION = 1
+
+
+def _plain(value):
+    """msgspec's hook for what it cannot write: numpy's float64, a float, written as json writes one."""
+    if isinstance(value, float):
+        return float(value)
+    raise TypeError(f"{type(value).__name__} {value!r} is not JSON data")
+
+
+def encode(model, compact=False):
+    """A contract model's bytes as the engine writes them: keys sorted, no NaN; figure.json indented by
+    one space, an atlas's layer file (`compact`) without spaces."""
+    layout = {"separators": (",", ":")} if compact else {"indent": 1}
+    return json.dumps(msgspec.to_builtins(model, enc_hook=_plain), sort_keys=True, allow_nan=False, **layout).encode()
 
 
 def to_uint8(images):
@@ -59,8 +74,7 @@ class FigureWriter:
 
     def json_file(self, file_name, data):
         """A compact JSON file beside figure.json (an atlas's per-layer data), written atomically."""
-        text = json.dumps(data, separators=(",", ":"), sort_keys=True, allow_nan=False)
-        write_atomic(self.out_dir / file_name, text.encode())
+        write_atomic(self.out_dir / file_name, encode(data, compact=True))
 
     def write(self, kind, summary, **fields):
         data = {
@@ -69,6 +83,5 @@ class FigureWriter:
             "engine_version": __version__, "input_hash": self.input_hash,
             "params": self.params, "sprites": self.sprites, "summary": summary, **fields,
         }
-        text = json.dumps(data, indent=1, sort_keys=True, allow_nan=False)
-        write_atomic(self.out_dir / "figure.json", text.encode())
+        write_atomic(self.out_dir / "figure.json", encode(data))
         return data

@@ -474,7 +474,7 @@ class ObjectiveComparison(Figure, tag="objective_comparison", kw_only=True):
 
 
 class GalleryItem(Model):
-    """A decomposed unit; its cells cover its window."""
+    """A decomposed unit; its cells cover its window (their top channels may be empty)."""
     id: Text
     model: Text
     model_label: Text
@@ -483,7 +483,7 @@ class GalleryItem(Model):
     label: Text
     unit_image: ImageRef
     window: Window
-    cells: list[PlainCell]
+    cells: list[Cell]
 
 
 class Gallery(Figure, tag="gallery", kw_only=True):
@@ -601,11 +601,15 @@ class MeasureSummary(Model):
 
 
 class TrendsUnit(Model):
-    """An atlas unit, with a float field named by each measure id besides these."""
+    """An atlas unit, with a float field named by each measure id besides these: the engine's measures
+    (mechanics.trends) are named here; another legend's are read from the plain data."""
     channel: Count
     label: Text
     dominant: int
     assembles: bool
+    off_centre_share: Union[float, UnsetType] = UNSET
+    concentration: Union[float, UnsetType] = UNSET
+    assembly_share: Union[float, UnsetType] = UNSET
 
 
 class TrendsLayer(Model):
@@ -655,8 +659,10 @@ class Direction(Model):
 
 
 class Check(Legend):
-    """A check of the directions against something independent (e.g. integrated-gradient vectors)."""
+    """A check of the directions against something independent (e.g. integrated-gradient vectors);
+    `null_q95`, the 95th percentile of its null, when it has one."""
     value: float
+    null_q95: Union[float, UnsetType] = UNSET
 
 
 class Render(Model):
