@@ -25,7 +25,7 @@ def test_a_baseline_entry_becomes_facts_for_the_article():
             "trivial": {"kind": "flat 5x5 window", "value": 0.96}}
     item = evidence.entry("off_centre_share", "off-centre share of block10:101", base, "Lite0 block10")
     named = evidence.baseline_facts("off_centre_share", item)
-    assert item["layer"]["label"] == "Lite0 block10"
+    assert item.layer.label == "Lite0 block10" and item.trivial.value == 0.96
     assert {k: v["value"] for k, v in named.items()} == {
         "off_centre_share": 0.7, "off_centre_share_percentile": 25.0, "off_centre_share_layer_median": 0.8,
         "off_centre_share_layer_units": 4, "off_centre_share_flat": 0.96}

@@ -16,6 +16,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from mechanics import contract as c
+from mechanics.assets import encode
 
 FIGURES = {
     "eye_detector": "decomposition_grid",
@@ -482,8 +483,8 @@ def atlas(figure_dir, name):
                          for i, cell in enumerate(_cells(rng, cells_sprite, h, w))]
                 units.append(c.AtlasUnit(channel=channel, label=f"{layer}:{channel}", value=round(3.5 + channel / 10, 2),
                                          unit_image=_ref(units_sprite, start + k), cells=cells))
-        (figure_dir / f"{layer}.json").write_bytes(msgspec.json.encode(c.AtlasLayer(
-            layer=layer, prev_layer=prev, path=path, position=[4, 4], window=_window(h, w), units=units)))
+        (figure_dir / f"{layer}.json").write_bytes(encode(c.AtlasLayer(
+            layer=layer, prev_layer=prev, path=path, position=[4, 4], window=_window(h, w), units=units), compact=True))
         layers.append(c.AtlasLayerEntry(layer=layer, prev_layer=prev, path=path, file=f"{layer}.json",
                                         units=len(units)))
     return _figure(c.Atlas, name, sheet, "EfficientNet-Lite0, an atlas of 65 neurons of block9, block10.",
@@ -508,7 +509,7 @@ def make_figure(figure_dir, name, kind):
     """Writes figure.json and sprites of a fixture figure into figure_dir; returns the figure as plain data."""
     figure_dir.mkdir(parents=True, exist_ok=True)
     fig = BUILDERS[kind](figure_dir, name)
-    (figure_dir / "figure.json").write_bytes(msgspec.json.encode(fig))
+    (figure_dir / "figure.json").write_bytes(encode(fig))  # as the engine writes one
     return msgspec.to_builtins(fig)
 
 
