@@ -66,11 +66,12 @@ def test_every_recipe_in_the_registry_is_a_function_of_out_dir_figure_and_quick(
             assert ("workers" in parameters) == declaration.ray, kind
 
 
-def test_a_script_of_a_kind_without_a_recipe_must_define_make(tmp_path):
+@pytest.mark.parametrize("make", ["", "make = None\n"], ids=["absent", "not a function"])
+def test_a_script_of_a_kind_without_a_recipe_must_define_make(tmp_path, make):
     (tmp_path / "figures_src").mkdir()
     (tmp_path / "figures_src" / "trend.py").write_text(
         "from mechanics.figure_spec import FigureSpec\n"
         "FIGURE = FigureSpec(name='trend', kind='trends', title='T', caption='C', model='efficientnet_lite0',\n"
-        "                    params={'atlases': ['atlas_a']})\n")
+        "                    params={'atlases': ['atlas_a']})\n" + make)
     with pytest.raises(SourceError, match="kind 'trends' has no recipe, so the script must define make"):
         figure_cache.discover(Project.at(tmp_path))

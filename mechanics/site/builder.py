@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import mechanics
-from mechanics.site import figure_cache
+from mechanics.site import figure_cache, stamps
 from mechanics.site.errors import SourceError, display_path
 from mechanics.site.figure_cache import FigureStatus
 from mechanics.site.folders import MARKER, MARKER_TEXT, check_output
@@ -30,11 +30,11 @@ def build(project, regenerate=True, live_reload=False, pdf=None):
     figures = figure_cache.discover(project)
     options = (regenerate, live_reload, pdf)
     record = SiteRecord(project.out)
-    kept = record.site()
-    bibliography = Path(kept["bibliography"]) if kept else None
+    bibliography = record.bibliography()
     inputs = _inputs_digest(project, figures, options, bibliography)  # before reading them: an edit made meanwhile shows next time
-    if kept and kept["inputs"] == inputs:
-        return BuildReport.from_json(kept["report"])
+    kept = record.report(inputs)
+    if kept is not None:
+        return BuildReport.from_json(kept)
     from mechanics.site import atlas_pages, metadata, page  # imported here: a build with nothing to do needs none of them
 
     article = page.render_article(project, figures, regenerate, live_reload, pdf)
@@ -53,10 +53,10 @@ def build(project, regenerate=True, live_reload=False, pdf=None):
             (staging / metadata.CARD).parent.mkdir(mode=0o755, parents=True, exist_ok=True)
             (staging / metadata.CARD).write_bytes(metadata.card_bytes(article.card))
         atlas_pages.write_pages(project, article.atlases, lambda name, context: page.render(env, name, context), staging, record)
+        for folder in sorted({(staging / rel).parent for rel in files}):
+            folder.mkdir(parents=True, exist_ok=True)
         for rel, source in files.items():
-            target = staging / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            _copy(source, target, rel, record)
+            _copy(source, staging / rel, rel, record)
         swap_in(staging, project.out)
     report = BuildReport(article.states, [AtlasState(a.name, a.status, a.progress) for a in article.atlases])
     if regenerate or bibliography != article.bibliography:
@@ -67,15 +67,14 @@ def build(project, regenerate=True, live_reload=False, pdf=None):
 
 def _inputs_digest(project, figures, options, bibliography):
     """One digest of everything a build reads: the article's folder, the figure scripts and the
-    figures' assets, the BibTeX file and the site builder's code (each file by its inode, size and
-    mtime); every figure's status, which also follows the engine modules, model weights and input
+    figures' assets, the BibTeX file and the site builder's code (each file by its stat,
+    stamps.of_file; compiled Python aside); every figure's status, which also follows the engine modules, model weights and input
     images it was made from (and an unfinished atlas's progress); the installed packages (by their
     folders' mtimes, which an install or upgrade changes); and the build's options."""
     trees = (project.article_dir, project.figures_src, project.figure_assets, Path(mechanics.__file__).parent)
-    paths = [path for tree in trees for path in _files(tree)]
+    files = [stamps.of_tree(tree, skip=("__pycache__",)) for tree in trees]
     if bibliography and bibliography.is_file() and not bibliography.is_relative_to(project.article_dir):
-        paths.append(str(bibliography))
-    files = [(path, stat.st_ino, stat.st_size, stat.st_mtime_ns) for path, stat in zip(paths, map(os.stat, paths))]
+        files.append((str(bibliography), stamps.of_file(bibliography)))
     packages = [(entry, os.stat(entry).st_mtime_ns) for entry in sys.path
                 if entry.startswith((sys.prefix, sys.base_prefix)) and os.path.isdir(entry)]
     states = []
@@ -85,13 +84,6 @@ def _inputs_digest(project, figures, options, bibliography):
         states.append((name, state, progress))
     inputs = (sys.version, str(project.root), project.base_url, options, files, packages, states)
     return hashlib.sha256(repr(inputs).encode()).hexdigest()
-
-
-def _files(tree):
-    """Every file under `tree` (compiled Python aside), in a stable order."""
-    for folder, subfolders, names in os.walk(tree):
-        subfolders[:] = sorted(d for d in subfolders if d != "__pycache__")  # the walk's order, and what it skips
-        yield from (os.path.join(folder, name) for name in sorted(names))
 
 
 def _site_files(project, embedded):

@@ -17,6 +17,7 @@ are cached one by one, so atlas_progress() can say how far it got.
 """
 
 import enum
+import functools
 import hashlib
 import importlib.util
 import json
@@ -32,8 +33,9 @@ from pathlib import Path
 import mechanics
 from mechanics.errors import BadInput
 from mechanics.figure_spec import FigureSpec
+from mechanics import inputs as model_inputs
 from mechanics.inputs import image_id, weights_id
-from mechanics.site import file_hashes, figure_params
+from mechanics.site import file_hashes, figure_params, stamps
 from mechanics.site.errors import FigureError, Interrupted, SourceError, read_source
 from mechanics.site.folders import usable_cache_dir
 from mechanics.site.fsutil import TEMP_PREFIX, new_dir, scratch, swap_in, sweep
@@ -87,9 +89,17 @@ def _is_manifest(data):
             and isinstance(files, dict) and all(isinstance(v, str) for v in files.values()))
 
 
+_asset_files = stamps.Memo()  # folder -> its asset files' hashes, while no file in it changes
+
+
 def asset_files(folder):
     """{relative path: sha256} of a figure's asset files (not the manifest, not hidden files). An
-    unchanged file is not read again (file_hashes), in this process or the next."""
+    unchanged file is not read again (file_hashes), in this process or the next, and an unchanged
+    folder is not listed again in this process (stamps)."""
+    return dict(_asset_files.get(str(folder), lambda: stamps.of_tree(folder), lambda: _hashed_files(folder)))
+
+
+def _hashed_files(folder):
     found = {}
     for parent, subfolders, names in os.walk(folder, followlinks=True):
         subfolders[:] = [d for d in subfolders if not d.startswith(".")]
@@ -106,7 +116,7 @@ def load_script(path):
     module_spec = importlib.util.spec_from_file_location(f"figures_src.{path.stem}", path)
     module = importlib.util.module_from_spec(module_spec)
     try:
-        module_spec.loader.exec_module(module)
+        exec(_compiled(path.read_bytes(), str(path)), module.__dict__)
     except SyntaxError as error:
         raise SourceError(path, error.lineno, f"syntax error: {error.msg}") from None
     except Exception as error:
@@ -114,6 +124,19 @@ def load_script(path):
         line = frames[-1].lineno if frames else None
         raise SourceError(path, line, f"{type(error).__name__}: {error}") from None
     return module
+
+
+def custom_make(module):
+    """The script's own make(out_dir, quick), which a custom figure defines; None otherwise."""
+    make = getattr(module, "make", None)
+    return make if callable(make) else None
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(source, filename):
+    """A script's code, compiled once per content in this process (as its loader would, but serve
+    loads every script on every rebuild, and no .pyc may be written)."""
+    return compile(source, filename, "exec", dont_inherit=True)
 
 
 def natural_key(name):
@@ -137,7 +160,7 @@ def discover(project):
         if spec.name != script.stem:
             raise SourceError(script, None, f"FIGURE.name is {spec.name!r} but must equal the file name {script.stem!r}")
         _check_params(spec, script)
-        if figure_params.KINDS[spec.kind].recipe is None and not callable(getattr(module, "make", None)):
+        if figure_params.KINDS[spec.kind].recipe is None and custom_make(module) is None:
             raise SourceError(script, None, f"figure {spec.name!r}: kind {spec.kind!r} has no recipe, so the script "
                                             "must define make(out_dir, quick)")
         figures[spec.name] = Figure(spec=spec, script=script, assets=project.figure_assets / spec.name)
@@ -237,8 +260,63 @@ class FigureStatus(enum.StrEnum):
     UNAVAILABLE = "unavailable"  # its model's weights could not be had, for exactly these inputs
 
 
+_statuses = stamps.Memo()  # a figure's status, while no file it is computed from changes
+
+
 def status(figure, root, quick=False):
-    """The figure's FigureStatus; `quick`: draft assets count as fresh."""
+    """The figure's FigureStatus; `quick`: draft assets count as fresh. Computed again only when
+    a file it is computed from changed (_status_stamp): serve's rebuilds check every figure."""
+    key = (figure.name, str(figure.assets), str(figure.script), str(root), quick)
+    return _statuses.get(key, lambda: _status_stamp(figure, root), lambda: _status(figure, root, quick))
+
+
+def _status_stamp(figure, root):
+    """The stats of every file _status reads: the figure's assets and script, its input images,
+    its model's weights, the manifests of the figures it reads (params.atlases) and the engine's
+    modules; with its declaration and the environment naming the model cache. None when an input
+    cannot be found (then _status says so)."""
+    spec = figure.spec
+    try:
+        paths = [figure.script, *(_image_path(ref, root) for ref in spec.images), *_weights_paths(spec.model)]
+    except BadInput:
+        return None
+    if isinstance(spec.params.get("atlases"), list):
+        paths += [figure.assets.parent / name / MANIFEST for name in spec.params["atlases"] if isinstance(name, str)]
+    environment = [os.environ.get(name) for name in ("MECHANICS_INCEPTION_V1", "XDG_CACHE_HOME", "HOME")]
+    return (repr(spec), stamps.of_tree(figure.assets), tuple(map(stamps.of_file, paths)),
+            stamps.of_tree(Path(mechanics.__file__).parent, skip=("site", "__pycache__")), environment)
+
+
+def _image_path(ref, root):
+    """The file of an input image, as image_id() reads it."""
+    if ref.startswith("skimage:"):
+        return _bundled_image(ref)
+    return model_inputs.resolve_image(ref if Path(ref).is_absolute() else str(root / ref))
+
+
+@functools.cache
+def _bundled_image(ref):
+    return model_inputs.resolve_image(ref)  # looks for scikit-image's package: once per process
+
+
+def _weights_paths(model):
+    """The files weights_id() reads for `model` (missing ones included)."""
+    if model in model_inputs.EFFICIENTNET_LITE:
+        return [_lite_weights(model)]
+    if model == "inception_v1":
+        from mechanics import inception_sources
+
+        return [path for path in (model_inputs.inception_v1_override_path(), inception_sources.cached_path()) if path]
+    model_inputs.check_model(model)
+    return model_inputs.model_files(model)
+
+
+@functools.cache
+def _lite_weights(model):
+    return model_inputs.lite_weights_path(model)  # looks for the weights' package: once per process
+
+
+def _status(figure, root, quick):
     if not (figure.assets / MANIFEST).exists():
         return FigureStatus.MISSING
     manifest = figure.manifest()

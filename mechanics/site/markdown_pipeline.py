@@ -35,8 +35,13 @@ from pygments.util import ClassNotFound
 from mechanics.site.errors import SourceError, read_source
 from mechanics.site.texmath import tex_to_mathml
 
+# Every token starts with one of the characters of the lookahead (a line's indentation or end, a
+# backtick, tilde, backslash, dollar, bracket or @): checking it first skips the other characters
+# of the text quickly, where the alternatives would each be tried (a third of the time).
 _TOKENS = re.compile(
     r"""
+    (?=[ \t\n`~\\$\[@])
+    (?:
     (?P<indented>(?:\A|^[ \t]*\n)(?:(?:[ ]{4}|\t)[^\n]*(?:\n|\Z)|[ \t]*\n(?=[ ]{4}|\t))+)
   | (?P<fence>^[ \t]*(?P<fence_mark>`{3,}|~{3,})[ \t]*\{?\.?(?P<fence_lang>[\w#.+-]*)[^\n]*\n.*?^[ \t]*(?P=fence_mark)[ \t]*$)
   | (?P<code>(?P<ticks>`+)(?:(?!\n[ \t]*\n).)+?(?<!`)(?P=ticks)(?!`))
@@ -50,6 +55,7 @@ _TOKENS = re.compile(
   | ^[ \t]*@figure\((?P<figure>[^)\n]*)\)[ \t]*$
   | ^[ \t]*(?P<bad_figure>@figure[^\n]*)
   | @fig:(?P<figref>[A-Za-z0-9_\-]+)
+    )
     """,
     re.MULTILINE | re.DOTALL | re.VERBOSE,
 )

@@ -11,7 +11,7 @@ from markupsafe import Markup, escape
 from pygments.formatters import HtmlFormatter
 
 from mechanics.errors import BadInput
-from mechanics.site import atlas_pages, bindings, figure_cache, frontmatter, metadata
+from mechanics.site import atlas_pages, bindings, figure_cache, frontmatter, metadata, stamps
 from mechanics.site.citations import Bibliography
 from mechanics.site.errors import FigureError, SourceError, read_source
 from mechanics.site.figure_cache import FigureStatus
@@ -127,9 +127,26 @@ def _state(figure, number, project, unavailable):
     return FigureState(figure.name, number, state)
 
 
+_figures_html = stamps.Memo()  # a figure's <figure>, while nothing it is made from changed
+
+
 def _figure_html(env, project, figure, state, page, atlases):
-    """<figure id="fig-NAME"> around the diagram partial (or a placeholder) and the caption."""
-    caption = Markup(page.captions[figure.name])
+    """<figure id="fig-NAME"> around the diagram partial (or a placeholder) and the caption. Made
+    again only when its inputs changed: its state and caption, its files, the atlas layers it may
+    link to, its title, the project's URLs and the templates (each file by its stat)."""
+    caption = page.captions[figure.name]
+    layers = [(layer.model, layer.layer, layer.page, layer.channels) for atlas in atlases for layer in atlas.layers]
+
+    def stamp():
+        return (state, caption, figure_cache.asset_files(figure.assets), layers, figure.spec.title, project.base_url,
+                stamps.of_tree(project.templates_dir))
+
+    return _figures_html.get((figure.name, str(project.root)), stamp,
+                             lambda: _make_figure_html(env, project, figure, state, caption, atlases))
+
+
+def _make_figure_html(env, project, figure, state, caption, atlases):
+    caption = Markup(caption)
     context = {"name": figure.name, "number": state.number, "stale": state.status != FigureStatus.FRESH,
                "static_url": project.url("static/"), "status": state.status, "message": state.message,
                "asset_url": project.url(f"assets/figures/{figure.name}/")}

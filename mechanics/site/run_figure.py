@@ -22,7 +22,7 @@ from pathlib import Path
 
 from mechanics.errors import WeightsUnavailable
 from mechanics.site import figure_params
-from mechanics.site.figure_cache import EXIT_WEIGHTS_UNAVAILABLE, load_script, loaded_engine_modules
+from mechanics.site.figure_cache import EXIT_WEIGHTS_UNAVAILABLE, custom_make, load_script, loaded_engine_modules
 from mechanics.site.tensorflow_log import quiet_tensorflow
 
 _PR_SET_PDEATHSIG = 1
@@ -68,8 +68,9 @@ def main(argv=None):
     try:
         ray_options = {k: v for k, v in (("workers", args.workers), ("ray_address", args.ray_address)) if v is not None}
         module = load_script(script)
-        if hasattr(module, "make"):  # a custom figure
-            module.make(args.out_dir, args.quick, **ray_options)
+        make = custom_make(module)
+        if make is not None:  # a custom figure
+            make(args.out_dir, args.quick, **ray_options)
         else:
             recipe(module.FIGURE.kind)(args.out_dir, module.FIGURE, args.quick, **ray_options)
     except KeyboardInterrupt:
