@@ -36,6 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mechanics import contract
 from mechanics.errors import BadInput
 from mechanics.figure_spec import SETTING_KEYS
 from mechanics.inputs import weights_id
@@ -54,7 +55,9 @@ UNITS_PER_CELL_SPRITE = 16  # a detail view loads one sprite of this many units'
 BLANK = 0.5             # tile of a zero component, which has nothing to visualize
 # The sources that decide an item's numbers; with ITEM_FORMAT, part of every item's key.
 PIXEL_MODULES = ("lucid_tf2.py", "torch_pickle.py", "efficientnet.py", "layer_graph.py", "zoo.py", "decompose.py",
-                 "transforms.py", "render.py")
+                 "transforms.py", "render.py",
+                 "zoo_model.py",    # builds each zoo model: its graph, input range, layer names and native size
+                 "model_files.py")  # which checkpoint file a zoo name loads, and each Lite's native size
 ITEM_FORMAT = 1         # bump when compute_item changes what an item holds
 
 
@@ -368,10 +371,10 @@ def _cells(vectors, offsets, width, refs):
     cells = []
     for i, (vector, ref) in enumerate(zip(vectors, refs)):
         top = np.argsort(-vector, kind="stable")[:TOP_CHANNELS]
-        cells.append({"row": i // width, "col": i % width, "offset": [int(v) for v in offsets.reshape(-1, 2)[i]],
-                      "norm": _rounded(norms[i]), "weight": _rounded(weights[i]), "image": ref,
-                      "top_channels": [{"channel": int(c), "weight": _rounded(vector[c]), "image": None}
-                                       for c in top if vector[c] > 0]})
+        cells.append(contract.Cell(row=i // width, col=i % width, offset=[int(v) for v in offsets.reshape(-1, 2)[i]],
+                                   norm=_rounded(norms[i]), weight=_rounded(weights[i]), image=ref,
+                                   top_channels=[contract.TopChannel(channel=int(c), weight=_rounded(vector[c]),
+                                                                     image=None) for c in top if vector[c] > 0]))
     return cells
 
 
@@ -396,15 +399,16 @@ def _write_layer(writer, lp, items, model, input_size, settings):
                              np.concatenate([d["images"] for d in data]) / 255, CELL_TILE, columns=width)
         for k, (ch, d) in enumerate(zip(chunk, data)):
             n = height * width
-            entries.append({"channel": ch, "label": f"{lp.layer}:{ch}", "value": _rounded(units[ch]["value"]),
-                            "unit_image": unit_refs[start + k],
-                            "cells": _cells(d["vectors"], d["offsets"], width, refs[k * n:(k + 1) * n])})
+            entries.append(contract.AtlasUnit(channel=ch, label=f"{lp.layer}:{ch}", value=_rounded(units[ch]["value"]),
+                                              unit_image=unit_refs[start + k],
+                                              cells=_cells(d["vectors"], d["offsets"], width, refs[k * n:(k + 1) * n])))
     file_name = f"{lp.layer.replace('/', '_')}.json"
     position = model.centre(lp.layer, input_size)
-    writer.json_file(file_name, {"layer": lp.layer, "prev_layer": lp.earlier, "path": lp.path,
-                                 "position": list(position), "window": {"height": int(height), "width": int(width)},
-                                 "units": entries})
-    return {"layer": lp.layer, "prev_layer": lp.earlier, "path": lp.path, "file": file_name, "units": len(entries)}
+    writer.layer_file(file_name, contract.AtlasLayer(
+        layer=lp.layer, prev_layer=lp.earlier, path=lp.path, position=list(position),
+        window=contract.Window(height=int(height), width=int(width)), units=entries))
+    return contract.AtlasLayerEntry(layer=lp.layer, prev_layer=lp.earlier, path=lp.path, file=file_name,
+                                    units=len(entries))
 
 
 def write_atlas(out_dir, figure, quick, model, items, mid):
@@ -419,11 +423,11 @@ def write_atlas(out_dir, figure, quick, model, items, mid):
                           {**p, "render": settings.to_json()})
     layers = [_write_layer(writer, lp, [item for item in items if item.layer == lp.layer], model, input_size, settings)
               for lp in layer_plans(figure, quick, model)]
-    count = sum(layer["units"] for layer in layers)
-    summary = (f"{model.label}, an atlas of {count} neurons of {', '.join(layer['layer'] for layer in layers)}, each "
+    count = sum(layer.units for layer in layers)
+    summary = (f"{model.label}, an atlas of {count} neurons of {', '.join(layer.layer for layer in layers)}, each "
                f"decomposed (expanded weights, positive part) over the block before at {input_size} px and rendered "
                f"with the {settings.objective} direction objective for {settings.steps} steps at {settings.size} px.")
-    return writer.write("atlas", summary, layers=layers)
+    return writer.write(contract.Atlas, summary, layers=layers)
 
 
 def build(out_dir, figure, quick, workers=None, ray_address=None, model=None, progress=True):

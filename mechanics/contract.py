@@ -16,8 +16,10 @@ The contract is in two parts, both in this module:
 
 - The **typed models** (msgspec ``Struct`` classes, one per kind of figure and one per shape
   they share): every field's type, range and pattern, with what it means in the class's
-  docstring. ``python -m mechanics contract --schema`` prints them as a JSON Schema
-  (``json_schema()``) for people writing their own components.
+  docstring. The engine's recipes build them and ``mechanics.assets`` writes them, so a figure is
+  written as the validator reads it; the test fixtures build them too. ``python -m mechanics
+  contract --schema`` prints them as a JSON Schema (``json_schema()``) for people writing their own
+  components.
 - The **semantic checks** (``_Semantics``, at the end): what a schema cannot say. Lists agree
   in length (cells cover their window, maps have the window's shape), image references fall
   inside their sprite, ids are unique, files exist with the size and format they claim,
@@ -184,11 +186,22 @@ class PlainCell(Model):
     image: ImageRef
 
 
-class Cell(PlainCell):
+Offset = Annotated[list[int], Meta(min_length=2, max_length=2, description="[dy, dx]")]
+TopChannels = Annotated[list[TopChannel], Meta(max_length=MAX_TOP_CHANNELS)]
+
+
+class GalleryCell(PlainCell):
+    """A gallery's cell: the engine also writes its offset and (empty) top channels, as in a Cell; a
+    gallery does not draw them."""
+    offset: Union[Offset, UnsetType] = UNSET
+    top_channels: Union[TopChannels, UnsetType] = UNSET
+
+
+class Cell(GalleryCell):
     """A cell with its offset from the target's position and its strongest earlier-layer channels;
     `weight` is norm / max norm of its list of cells (0 when every norm is 0)."""
-    offset: Annotated[list[int], Meta(min_length=2, max_length=2, description="[dy, dx]")]
-    top_channels: Annotated[list[TopChannel], Meta(max_length=MAX_TOP_CHANNELS)]
+    offset: Offset
+    top_channels: TopChannels
 
 
 class Quantiles(Model):
@@ -357,8 +370,10 @@ class Part(Model):
 
 
 class View(Model):
+    """A path's decomposition: its positive part, and its negative part unless only the positive part is
+    known (a unit's entry in an atlas)."""
     positive: Part
-    negative: Part
+    negative: Union[Part, UnsetType] = UNSET
 
 
 class DecompositionGrid(Figure, tag="decomposition_grid", kw_only=True):
@@ -483,7 +498,7 @@ class GalleryItem(Model):
     label: Text
     unit_image: ImageRef
     window: Window
-    cells: list[PlainCell]
+    cells: list[GalleryCell]
 
 
 class Gallery(Figure, tag="gallery", kw_only=True):
@@ -601,11 +616,15 @@ class MeasureSummary(Model):
 
 
 class TrendsUnit(Model):
-    """An atlas unit, with a float field named by each measure id besides these."""
+    """An atlas unit, with a float field named by each measure id besides these: the engine's measures
+    (mechanics.trends) are named here; another legend's are read from the plain data."""
     channel: Count
     label: Text
     dominant: int
     assembles: bool
+    off_centre_share: Union[float, UnsetType] = UNSET
+    concentration: Union[float, UnsetType] = UNSET
+    assembly_share: Union[float, UnsetType] = UNSET
 
 
 class TrendsLayer(Model):
@@ -655,8 +674,10 @@ class Direction(Model):
 
 
 class Check(Legend):
-    """A check of the directions against something independent (e.g. integrated-gradient vectors)."""
+    """A check of the directions against something independent (e.g. integrated-gradient vectors);
+    `null_q95`, the 95th percentile of its null, when it has one."""
     value: float
+    null_q95: Union[float, UnsetType] = UNSET
 
 
 class Render(Model):
@@ -1049,7 +1070,7 @@ class _Semantics:
                 expected = cell.norm / top if top > 0 else 0.0
                 if abs(cell.weight - expected) > WEIGHT_TOLERANCE:
                     self.fail(f"{path}[{i}].weight", f"is {cell.weight}, expected norm / max norm = {expected:.4f}")
-            for k, channel in enumerate(getattr(cell, "top_channels", ())):
+            for k, channel in enumerate(getattr(cell, "top_channels", None) or ()):
                 if channel.image is not None:
                     self.image(channel.image, f"{path}[{i}].top_channels[{k}].image")
 
@@ -1086,7 +1107,8 @@ class _Semantics:
         self.image(fig.unit_image, "unit_image")
         for view_name, view in fig.views.items():
             for part in ("positive", "negative"):
-                self.cells(getattr(view, part).cells, f"views.{view_name}.{part}.cells", h, w, relative=True)
+                if getattr(view, part) is not UNSET:
+                    self.cells(getattr(view, part).cells, f"views.{view_name}.{part}.cells", h, w, relative=True)
         if fig.examples is not UNSET:
             self.quantiles(fig.examples.activation_quantiles, "examples.activation_quantiles")
             for i, example in enumerate(fig.examples.top):

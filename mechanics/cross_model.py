@@ -11,12 +11,13 @@ from dataclasses import replace
 
 import numpy as np
 
-from mechanics import decompose, facts
+from mechanics import contract, decompose, facts
 from mechanics.assets import FigureWriter
 from mechanics.decompose import Target
 from mechanics.inputs import image_id, resolve_image, weights_id
-from mechanics.recipes import TOP_CHANNELS, _cells, _channel_thumbnails, _target_json, render_vectors, settings_of
-from mechanics.render import RenderSettings, unit_vectors
+from mechanics.recipes import (TOP_CHANNELS, _cells, _channel_thumbnails, render_vectors, settings_of, target_model,
+                               window_model)
+from mechanics.render import unit_vectors
 from mechanics.zoo import load_model
 
 
@@ -32,15 +33,15 @@ def _class_label(model, class_id):
 
 
 def _top_classes(model, top):
-    return [{"class": k, "label": _class_label(model, k), "weight": w} for k, w in top]
+    return [contract.TopClass(class_=k, label=_class_label(model, k), weight=w) for k, w in top]
 
 
 CLASS_MEASURES = [
-    {"id": "class_z", "label": "class score",
-     "description": "mean expanded weight of the channel (summed over positions) to the chosen classes, minus its "
-                    "mean over all 1000 classes, divided by its standard deviation over them"},
-    {"id": "class_mean", "label": "mean weight",
-     "description": "mean expanded weight to the chosen classes, minus the channel's mean over all classes"},
+    contract.Legend(id="class_z", label="class score",
+                    description="mean expanded weight of the channel (summed over positions) to the chosen classes, "
+                                "minus its mean over all 1000 classes, divided by its standard deviation over them"),
+    contract.Legend(id="class_mean", label="mean weight",
+                    description="mean expanded weight to the chosen classes, minus the channel's mean over all classes"),
 ]
 
 
@@ -66,18 +67,18 @@ def unit_ranking(out_dir, figure, quick):
         vectors = unit_vectors(model.layer(layer).channels, [row[0] for row in rows])
         images, _ = render_vectors(model, layer, vectors, settings, f"{model.model_name} {layer} units")
         refs = writer.sprite(f"units_{model.model_name}", images, 96, columns=len(rows))
-        units = [{"rank": i + 1, "channel": ch, "label": f"{layer}:{ch}", "image": ref,
-                  "values": {"class_z": score, "class_mean": mean}, "top_classes": _top_classes(model, top)}
+        units = [contract.RankedUnit(rank=i + 1, channel=ch, label=f"{layer}:{ch}", image=ref,
+                                     values={"class_z": score, "class_mean": mean}, top_classes=_top_classes(model, top))
                  for i, ((ch, score, mean, top), ref) in enumerate(zip(rows, refs))]
-        blocks.append({"model": model.model_name, "model_label": model.label, "layer": layer, "stage": p["stage"],
-                       "units": units})
-    names = ", ".join(f"{b['model_label']} {b['layer']}" for b in blocks)
+        blocks.append(contract.RankedModel(model=model.model_name, model_label=model.label, layer=layer,
+                                           stage=p["stage"], units=units))
+    names = ", ".join(f"{b.model_label} {b.layer}" for b in blocks)
     summary = (f"The channels of {names} (the last block of {p['stage']} in each) ranked by their class score for "
                f"{len(classes)} ImageNet classes; each top unit's centre neuron rendered with the {settings.objective} "
                f"objective for {settings.steps} steps at {settings.size} px.")
-    writer.write("unit_ranking", summary, measures=CLASS_MEASURES,
-                 classes=[{"class": k, "label": _class_label(models[0], k)} for k in classes], models=blocks,
-                 facts={**facts.ranking_facts(blocks, "class_z"), **baseline_facts}, baselines=baseline_items)
+    writer.write(contract.UnitRanking, summary, measures=CLASS_MEASURES,
+                 classes=[contract.ClassLabel(class_=k, label=_class_label(models[0], k)) for k in classes],
+                 models=blocks, facts={**facts.ranking_facts(blocks, "class_z"), **baseline_facts}, baselines=baseline_items)
 
 
 def _class_score_baseline(model, layer, weights, classes, channel, seed, n=1000):
@@ -141,22 +142,26 @@ def _comparison_units(models, p, found):
 
 SELECT_MEASURES = {
     "classes": CLASS_MEASURES,
-    "counterpart": [{"id": "correlation", "label": "activation correlation",
-                     "description": "Pearson correlation, over every image and position, of this channel's "
-                                    "activations with the reference unit's, on the same images at the same size"}],
+    "counterpart": [contract.Legend(id="correlation", label="activation correlation",
+                                    description="Pearson correlation, over every image and position, of this "
+                                                "channel's activations with the reference unit's, on the same images "
+                                                "at the same size")],
 }
-CLAIM_MEASURES = [
-    {"id": "wheel_bottom_minus_top", "label": "wheel: bottom − top",
-     "description": "correlation over channels of the bottom rows' summed components with the wheel direction, minus the top rows'"},
-    {"id": "window_top_minus_bottom", "label": "window: top − bottom",
-     "description": "correlation over channels of the top rows' summed components with the window direction, minus the bottom rows'"},
-    {"id": "wheel_top", "label": "wheel, top rows", "description": "correlation over channels of the top rows' summed components with the wheel direction"},
-    {"id": "wheel_bottom", "label": "wheel, bottom rows", "description": "the same for the bottom rows"},
-    {"id": "window_top", "label": "window, top rows", "description": "correlation over channels of the top rows' summed components with the window direction"},
-    {"id": "window_bottom", "label": "window, bottom rows", "description": "the same for the bottom rows"},
-    {"id": "wheel_window_correlation", "label": "wheel · window",
-     "description": "correlation over channels between the two reference directions themselves (near 1 would make the test blind)"},
-]
+CLAIM_MEASURES = [contract.Legend(id=id_, label=label, description=description) for id_, label, description in (
+    ("wheel_bottom_minus_top", "wheel: bottom − top",
+     "correlation over channels of the bottom rows' summed components with the wheel direction, minus the top rows'"),
+    ("window_top_minus_bottom", "window: top − bottom",
+     "correlation over channels of the top rows' summed components with the window direction, minus the bottom rows'"),
+    ("wheel_top", "wheel, top rows", "correlation over channels of the top rows' summed components with the wheel direction"),
+    ("wheel_bottom", "wheel, bottom rows", "the same for the bottom rows"),
+    ("window_top", "window, top rows", "correlation over channels of the top rows' summed components with the window direction"),
+    ("window_bottom", "window, bottom rows", "the same for the bottom rows"),
+    ("wheel_window_correlation", "wheel · window",
+     "correlation over channels between the two reference directions themselves (near 1 would make the test blind)"),
+)]
+CELL_MEASURES = [contract.Legend(id=part, label=f"{part} correlation",
+                                 description=f"correlation over channels of this cell's component with the {part} direction")
+                 for part in ("wheel", "window")]
 
 
 def _reference_direction(model, layer, classes):
@@ -178,9 +183,7 @@ def decomposition_comparison(out_dir, figure, quick):
     writer = FigureWriter(out_dir, figure.name, models[0], _models_hash(figure, p["models"]),
                           {**p, "render": settings.to_json()})
     measures = list(SELECT_MEASURES[p["select"]["by"]]) + (CLAIM_MEASURES if p.get("claim") else [])
-    cell_measures = [{"id": "wheel", "label": "wheel correlation", "description": "correlation over channels of this cell's component with the wheel direction"},
-                     {"id": "window", "label": "window correlation", "description": "correlation over channels of this cell's component with the window direction"}
-                     ] if p.get("claim") else []
+    cell_measures = CELL_MEASURES if p.get("claim") else []
     found = []
     chosen = _comparison_units(models, p, found)
     panels, unit_images, holds = [], [], []
@@ -209,18 +212,18 @@ def decomposition_comparison(out_dir, figure, quick):
         channel_refs = _channel_thumbnails(model, earlier, used, settings, writer, f"channels_{i}")
         cells, _ = render_vectors(model, earlier, d.positive.reshape(-1, d.positive.shape[-1]), settings, f"{target.label} cells")
         refs = writer.sprite(f"cells_{i}", cells, 72, columns=d.window.width)
-        panels.append({"id": f"{model.model_name}/{layer}/{channel}", "model": model.model_name,
-                       "model_label": model.label, "target": _target_json(target), "prev_layer": earlier, "path": path,
-                       "window": {"height": d.window.height, "width": d.window.width},
-                       "cells": _cells(d, "positive", refs, channel_refs), "values": values, "cell_values": cell_values})
-    for panel, ref in zip(panels, writer.sprite("units", np.stack(unit_images), 128, columns=len(panels))):
-        panel["unit_image"] = ref
-    units = "; ".join(f"{p_['model_label']} {p_['target']['label']} over {p_['prev_layer']} ({p_['path']})" for p_ in panels)
+        panels.append(dict(id=f"{model.model_name}/{layer}/{channel}", model=model.model_name, model_label=model.label,
+                           target=target_model(target), prev_layer=earlier, path=path, window=window_model(d.window),
+                           cells=_cells(d, "positive", refs, channel_refs), values=values, cell_values=cell_values))
+    # The units' own renders share one sprite, written once every unit is rendered.
+    unit_refs = writer.sprite("units", np.stack(unit_images), 128, columns=len(panels))
+    panels = [contract.ComparisonPanel(**panel, unit_image=ref) for panel, ref in zip(panels, unit_refs)]
+    units = "; ".join(f"{p_.model_label} {p_.target.label} over {p_.prev_layer} ({p_.path})" for p_ in panels)
     summary = (f"{units}: each centre neuron decomposed by expanded weights at its model's native size, positive part; "
                f"units and components rendered with the {settings.objective} objective for {settings.steps} steps "
                f"at {settings.size} px.")
     from mechanics import evidence
-    named = {k: v for item in found for k, v in evidence.baseline_facts(item["id"], item, "number", 2).items()}
-    writer.write("decomposition_comparison", summary, measures=measures, cell_measures=cell_measures, panels=panels,
+    named = {k: v for item in found for k, v in evidence.baseline_facts(item.id, item, "number", 2).items()}
+    writer.write(contract.DecompositionComparison, summary, measures=measures, cell_measures=cell_measures, panels=panels,
                  facts={**facts.comparison_facts(panels, holds if p.get("claim") else None), **named},
                  **({"baselines": found} if found else {}))

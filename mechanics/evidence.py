@@ -1,6 +1,7 @@
 """Evidence beside a decomposition, as figure.json fields and facts: the baselines of its window
 statistics, the unit's dataset examples and the occlusion check of its decomposition on its top
-example (issue 21). Each function returns ``(fields, facts)`` for `FigureWriter.write`, so a recipe
+example (issue 21). Each function returns ``(fields, facts)`` for `FigureWriter.write`, the fields
+as contract models (`contract.Baseline`, `contract.Examples`, `contract.Occlusion`), so a recipe
 adds evidence with one call per kind of evidence.
 
     fields, named = evidence.window_baselines(model, target, "block9", "full", 224)
@@ -8,38 +9,41 @@ adds evidence with one call per kind of evidence.
     fields, named = evidence.occlusion_check(model, target, "block9", writer, found.examples[0])
 """
 
+import msgspec
 import numpy as np
+from msgspec import UNSET
 
-from mechanics import baselines, decompose, examples, facts, occlusion
+from mechanics import baselines, contract, decompose, examples, facts, occlusion
 from mechanics.decompose import Target
+from mechanics.recipes import target_model
 
 SKIMAGE_SOURCE = "scikit-image's bundled photos"
 
 
 def baseline_facts(prefix, entry, kind="share", digits=0):
-    """Facts of one baseline entry: its value, percentile and layer median, null and trivial values."""
-    out = {f"{prefix}": facts.fact(entry["value"], kind, digits, entry["label"])}
-    if "layer" in entry:
-        layer = entry["layer"]
-        out[f"{prefix}_percentile"] = facts.fact(layer["percentile"], "number", 0, f"percentile of {entry['label']} in its layer")
-        out[f"{prefix}_layer_median"] = facts.fact(layer["quantiles"]["q50"], kind, digits, "its layer's median")
-        out[f"{prefix}_layer_units"] = facts.fact(layer["n"], "count", what="units in its layer")
-    if "null" in entry:
-        null = entry["null"]
-        out[f"{prefix}_null_q95"] = facts.fact(null["quantiles"]["q95"], kind, digits if kind != "number" else 2,
-                                               f"95th percentile of the null ({null['kind']})")
-        out[f"{prefix}_exceeded_by"] = facts.fact(null["exceeded_by"], "share", 0, "share of null samples at or above it")
-    if "trivial" in entry:
-        out[f"{prefix}_flat"] = facts.fact(entry["trivial"]["value"], kind, digits, entry["trivial"]["kind"])
+    """Facts of one contract.Baseline: its value, percentile and layer median, null and trivial values."""
+    out = {f"{prefix}": facts.fact(entry.value, kind, digits, entry.label)}
+    if entry.layer is not UNSET:
+        layer = entry.layer
+        out[f"{prefix}_percentile"] = facts.fact(layer.percentile, "number", 0, f"percentile of {entry.label} in its layer")
+        out[f"{prefix}_layer_median"] = facts.fact(layer.quantiles.q50, kind, digits, "its layer's median")
+        out[f"{prefix}_layer_units"] = facts.fact(layer.n, "count", what="units in its layer")
+    if entry.null is not UNSET:
+        null = entry.null
+        out[f"{prefix}_null_q95"] = facts.fact(null.quantiles.q95, kind, digits if kind != "number" else 2,
+                                               f"95th percentile of the null ({null.kind})")
+        out[f"{prefix}_exceeded_by"] = facts.fact(null.exceeded_by, "share", 0, "share of null samples at or above it")
+    if entry.trivial is not UNSET:
+        out[f"{prefix}_flat"] = facts.fact(entry.trivial.value, kind, digits, entry.trivial.kind)
     return out
 
 
 def entry(id_, label, base, layer_label=None):
-    """A baselines.baseline(...) dict as figure.json's BASELINE: with an id and a label."""
+    """A baselines.baseline(...) dict (plain numbers) as the contract's Baseline, with an id and a label."""
     out = {"id": id_, "label": label, **base}
     if layer_label and "layer" in out:
         out["layer"] = {**out["layer"], "label": layer_label}
-    return out
+    return msgspec.convert(out, contract.Baseline)
 
 
 def window_baselines(model, target, earlier, input_size):
@@ -77,13 +81,14 @@ def dataset_examples(model, target, writer, spec, tile=96):
                                   progress=False)
     refs = writer.sprite("examples", np.stack([_square(e.crop) for e in found.examples]), tile)
     source = SKIMAGE_SOURCE if spec["images"] == examples.SKIMAGE_FOLDER else spec["images"]
-    field = {"source": source, "images": found.images, "skipped": len(found.skipped), "input_size": found.input_size,
-             "activation_quantiles": baselines.quantiles(found.maxima),
-             "top": [{"file": e.path.rsplit("/", 1)[-1], "activation": e.activation, "position": list(e.position),
-                      "image": ref} for e, ref in zip(found.examples, refs)]}
+    field = contract.Examples(
+        source=source, images=found.images, skipped=len(found.skipped), input_size=found.input_size,
+        activation_quantiles=contract.Quantiles(**baselines.quantiles(found.maxima)),
+        top=[contract.Example(file=e.path.rsplit("/", 1)[-1], activation=e.activation, position=list(e.position),
+                              image=ref) for e, ref in zip(found.examples, refs)])
     best = found.examples[0]
     named = {"examples_images": facts.fact(found.images, "count", what="images scanned for dataset examples"),
-             "examples_top_file": facts.fact(field["top"][0]["file"], "text", what="the image the unit responds to most"),
+             "examples_top_file": facts.fact(field.top[0].file, "text", what="the image the unit responds to most"),
              "examples_top_activation": facts.fact(best.activation, "number", 2, what="its maximum activation there"),
              "examples_median_activation": facts.fact(np.median(found.maxima), "number", 2,
                                                       what="median over the scanned images of the unit's maximum")}
@@ -144,9 +149,8 @@ def occlusion_check(model, target, earlier, writer, example, mode="expanded"):
     photo = writer.sprite("occlusion_photo", pixels[None], 160)[0]
     checks = {m: _checked(model, at, earlier, example.path, m) for m in dict.fromkeys((mode, "gradient"))}
     data = checks[mode]
-    field = {"file": example.path.rsplit("/", 1)[-1], "photo": photo,
-             "target": {"layer": at.layer, "channel": at.channel, "position": list(at.position), "label": at.label},
-             "earlier": earlier, **data}
+    field = {"file": example.path.rsplit("/", 1)[-1], "photo": photo, "target": target_model(at), "earlier": earlier,
+             **data}
     if mode != "gradient":
         # The same unit's local gradient on this image, the first-order estimate of each occlusion:
         # how well any linear decomposition could predict them here.
@@ -164,11 +168,12 @@ def occlusion_check(model, target, earlier, writer, example, mode="expanded"):
                                                      "95th percentile of r with the predictions shuffled")
             named[f"{prefix}_exceeded_by"] = facts.fact(found["null"]["exceeded_by"], "share", 1,
                                                         "share of shuffles with r at or above it")
-    return {"occlusion": field}, named
+    # occlusion.check's numbers are plain Python ones: the contract's Occlusion from them as they are.
+    return {"occlusion": msgspec.convert(field, contract.Occlusion)}, named
 
 
 def _checked(model, at, earlier, image, mode):
-    """occlusion.check's JSON, with the same comparison over the off-centre positions alone."""
+    """occlusion.check's JSON (plain numbers), with the same comparison over the off-centre positions alone."""
     result = occlusion.check(model, at, earlier, image, mode)
     h, w = result.predicted.shape
     off = ~np.isnan(result.predicted)

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from mechanics.errors import BadInput
-from mechanics.inputs import sha256_file
+from mechanics.model_files import package_dir, sha256_file
 from mechanics.storage import cache_dir, write_atomic
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
@@ -36,8 +36,7 @@ READERS = 4    # threads hashing and decoding files while TensorFlow runs on the
 def image_folder(ref):
     """A folder of images: a path, or 'skimage:' for scikit-image's bundled photos."""
     if ref == SKIMAGE_FOLDER:
-        from mechanics.inputs import _package_dir
-        return _package_dir("skimage") / "data"
+        return package_dir("skimage") / "data"
     folder = Path(ref)
     if not folder.is_dir():
         raise BadInput(f"image folder {ref!r} is not a folder; give a folder of JPEG/PNG images or {SKIMAGE_FOLDER}")

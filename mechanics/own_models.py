@@ -27,10 +27,10 @@ from pathlib import Path
 
 from mechanics.errors import BadInput
 from mechanics.frozen_graphs import embedded_metadata, with_named_outputs, without_metadata
-from mechanics.inputs import files_id, metadata_path, model_files
 from mechanics.layer_graph import LayerGraph
 from mechanics.lucid_tf2 import tf
-from mechanics.zoo import ZooModel, cached_graph_def
+from mechanics.model_files import files_id, metadata_path, model_files
+from mechanics.zoo_model import ZooModel, cached_graph_def
 
 PB_KEYS = ("input_name", "image_shape", "image_value_range")
 

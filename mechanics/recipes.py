@@ -12,7 +12,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from mechanics import decompose, facts
+from mechanics import contract, decompose, facts
 from mechanics.assets import FigureWriter
 from mechanics.decompose import Target
 from mechanics.figure_spec import SETTING_KEYS
@@ -66,9 +66,15 @@ def _unit_image(model, target, settings, writer, sprite_id, tile):
     return writer.sprite(sprite_id, images, tile, columns=1)[0], float(values[0])
 
 
-def _target_json(target):
-    return {"layer": target.layer, "channel": target.channel,
-            "position": list(target.position) if target.position is not None else None, "label": target.label}
+def target_model(target):
+    """A decompose.Target as the contract's Target."""
+    return contract.Target(layer=target.layer, channel=target.channel, label=target.label,
+                           position=list(target.position) if target.position is not None else None)
+
+
+def window_model(window):
+    """A window's (or grid's) height and width as the contract's Window."""
+    return contract.Window(height=window.height, width=window.width)
 
 
 def _weights(norms):
@@ -86,12 +92,10 @@ def _cells(decomposition, part, images, channel_refs, with_top=True):
     cells = []
     for i in range(h * w):
         r, c = divmod(i, w)
-        cell = {"row": r, "col": c, "offset": [int(v) for v in offsets[r, c]], "norm": float(norms[i]),
-                "weight": float(weights[i]), "image": images[i]}
-        cell["top_channels"] = [
-            {"channel": int(ch), "weight": float(wt), "image": channel_refs.get(int(ch))}
-            for ch, wt in zip(order[r, c], top[r, c]) if wt > 0] if with_top else []
-        cells.append(cell)
+        top_channels = [contract.TopChannel(channel=int(ch), weight=float(wt), image=channel_refs.get(int(ch)))
+                        for ch, wt in zip(order[r, c], top[r, c]) if wt > 0] if with_top else []
+        cells.append(contract.Cell(row=r, col=c, offset=[int(v) for v in offsets[r, c]], norm=float(norms[i]),
+                                   weight=float(weights[i]), image=images[i], top_channels=top_channels))
     return cells
 
 
@@ -114,11 +118,13 @@ def _decomposition_views(model, settings, writer, decompositions, tile):
     channel_refs = _channel_thumbnails(model, earlier, used, settings, writer, "channels")
     views = {}
     for path, d in decompositions.items():
+        parts = {}
         for part in ("positive", "negative"):
             values = getattr(d, part)
             images, _ = render_vectors(model, earlier, values.reshape(-1, values.shape[-1]), settings, f"{path} {part}")
             refs = writer.sprite(f"{path}_{part}", images, tile, columns=d.window.width)
-            views.setdefault(path, {})[part] = {"cells": _cells(d, part, refs, channel_refs)}
+            parts[part] = contract.Part(cells=_cells(d, part, refs, channel_refs))
+        views[path] = contract.View(**parts)
     return views
 
 
@@ -145,9 +151,9 @@ def decomposition_grid(out_dir, figure, quick):
                f"{', '.join(decompositions)}; {window.height}x{window.width} window at {input_size} px); each component rendered "
                f"with the {settings.objective} direction objective for {settings.steps} steps at {settings.size} px.")
     fields, named = _grid_evidence(model, target, p, writer, input_size)
-    writer.write("decomposition_grid", summary, target=_target_json(target), prev_layer=p["earlier"],
-                 mode=p.get("mode", "expanded"), window={"height": window.height, "width": window.width},
-                 unit_image=unit_ref, views=views, facts={**_grid_facts(decompositions), **named}, **fields)
+    writer.write(contract.DecompositionGrid, summary, target=target_model(target), prev_layer=p["earlier"],
+                 mode=p.get("mode", "expanded"), window=window_model(window), unit_image=unit_ref, views=views,
+                 facts={**_grid_facts(decompositions), **named}, **fields)
 
 
 def _grid_evidence(model, target, p, writer, input_size):
@@ -197,7 +203,7 @@ def attribution_explorer(out_dir, figure, quick):
     for spec in p["targets"]:
         target = Target.parse(spec)
         name = model.class_labels[target.channel] if target.layer == "logits" and model.class_labels else None
-        targets.append({"id": spec, "label": f"{name} ({target.label})" if name else target.label})
+        targets.append(contract.Choice(id=spec, label=f"{name} ({target.label})" if name else target.label))
         if target.layer == "logits":
             figure_facts[f"{facts.key(spec)}_prob"] = facts.fact(probs[target.channel], "share", 2,
                                                                  f"probability of class {target.channel} on the photo")
@@ -213,12 +219,12 @@ def attribution_explorer(out_dir, figure, quick):
             shown = np.where(weights[:, None] >= p.get("min_weight", 0.0), vectors, 0)
             images, _ = render_vectors(model, p["layer"], shown, settings, f"{spec} {method}")
             refs = writer.sprite(f"{spec.replace(':', '_').replace('/', '_')}_{method}", images, 64, columns=size)
-            cells = [{"row": i // size, "col": i % size, "norm": float(norms[i]), "weight": float(weights[i]),
-                      "image": refs[i]} for i in range(size * size)]
-            results.setdefault(spec, {})[method] = {
-                "saliency": a.saliency.tolist(), "cells": cells,
-                "completeness": {"target_delta": a.target_delta, "attribution_sum": a.attribution_sum,
-                                 "gap": a.gap, "ratio": a.ratio}}
+            cells = [contract.PlainCell(row=i // size, col=i % size, norm=float(norms[i]), weight=float(weights[i]),
+                                        image=refs[i]) for i in range(size * size)]
+            results.setdefault(spec, {})[method] = contract.AttributionResult(
+                saliency=a.saliency.tolist(), cells=cells,
+                completeness=contract.Completeness(target_delta=a.target_delta, attribution_sum=a.attribution_sum,
+                                                   gap=a.gap, ratio=a.ratio))
     activity = []
     if p.get("photo_units"):
         from mechanics import evidence
@@ -226,11 +232,12 @@ def attribution_explorer(out_dir, figure, quick):
                     for spec in p["photo_units"]]
     for _, named in activity:
         figure_facts.update(named)
-    summary = (f"{model.label}, attribution of {', '.join(t['label'] for t in targets)} to {p['layer']} "
+    summary = (f"{model.label}, attribution of {', '.join(t.label for t in targets)} to {p['layer']} "
                f"({size}x{size}) on {p['image'].split(':')[-1]} at {input_size} px; each cell's vector rendered with "
                f"the {settings.objective} direction objective for {settings.steps} steps.")
-    writer.write("attribution_explorer", summary, photo=photo, layer=p["layer"], grid={"height": size, "width": size},
-                 targets=targets, methods=[{"id": m, "label": labels[m]} for m in p["methods"]], results=results,
+    writer.write(contract.AttributionExplorer, summary, photo=photo, layer=p["layer"],
+                 grid=contract.Window(height=size, width=size), targets=targets,
+                 methods=[contract.Choice(id=m, label=labels[m]) for m in p["methods"]], results=results,
                  facts=figure_facts, **({"baselines": [item for items, _ in activity for item in items]} if activity else {}))
 
 
@@ -256,17 +263,18 @@ def factor_view(out_dir, figure, quick):
     out = []
     for i in range(len(images)):
         spatial_map = factors.maps[..., i]
-        out.append({"color": FACTOR_COLOURS[i % len(FACTOR_COLOURS)],
-                    "map": (spatial_map / max(spatial_map.max(), 1e-12)).tolist(), "image": refs[i],
-                    "top_channels": [{"channel": int(c), "weight": float(factors.directions[i, c]),
-                                      "image": channel_refs[int(c)]} for c in order[i]]})
+        out.append(contract.Factor(color=FACTOR_COLOURS[i % len(FACTOR_COLOURS)],
+                                   map=(spatial_map / max(spatial_map.max(), 1e-12)).tolist(), image=refs[i],
+                                   top_channels=[contract.TopChannel(channel=int(c),
+                                                                     weight=float(factors.directions[i, c]),
+                                                                     image=channel_refs[int(c)]) for c in order[i]]))
     summary = (f"{model.label}, {target.label} (a pointwise unit) on {p['image'].split(':')[-1]}: its positive "
                f"attribution vectors at {p['earlier']} factored by NMF into {len(out)} directions; each rendered with "
                f"the {settings.objective} direction objective for {settings.steps} steps.")
     from mechanics import evidence
     reconstruction, named, _ = evidence.factor_reconstruction(positive, p["k"], seed=settings.seed)
-    writer.write("factor_view", summary, target=_target_json(target), prev_layer=p["earlier"],
-                 window={"height": h, "width": w}, unit_image=unit_ref, factors=out,
+    writer.write(contract.FactorView, summary, target=target_model(target), prev_layer=p["earlier"],
+                 window=contract.Window(height=h, width=w), unit_image=unit_ref, factors=out,
                  facts={**facts.factor_facts(factors.maps, factors.directions), **named}, baselines=reconstruction)
 
 
@@ -288,19 +296,19 @@ def objective_comparison(out_dir, figure, quick):
         settings = replace(base, objective=objective)
         for unit, kind in ((neuron, "neuron"), (channel, "channel")):
             unit_ref, value = _unit_image(model, unit, settings, writer, f"{kind}_{objective}_unit", 128)
-            panel = {"id": f"{kind}-{objective}", "objective": kind, "direction": objective, "value": value,
-                     "label": f"{kind} objective, {'dot product' if objective == 'dot' else 'cosine similarity'}",
-                     "unit_image": unit_ref, "window": None, "cells": []}
+            window, cells = None, []
             if kind == "neuron":
                 images, _ = render_vectors(model, p["earlier"], d.positive.reshape(-1, d.positive.shape[-1]),
                                            settings, f"cells {objective}")
                 refs = writer.sprite(f"cells_{objective}", images, 72, columns=d.window.width)
-                panel["window"] = {"height": d.window.height, "width": d.window.width}
-                panel["cells"] = _cells(d, "positive", refs, {}, with_top=False)
-            panels.append(panel)
+                window, cells = window_model(d.window), _cells(d, "positive", refs, {}, with_top=False)
+            panels.append(contract.ObjectivePanel(
+                id=f"{kind}-{objective}", objective=kind, direction=objective, value=value,
+                label=f"{kind} objective, {'dot product' if objective == 'dot' else 'cosine similarity'}",
+                unit_image=unit_ref, window=window, cells=cells))
     summary = (f"{model.label}, {neuron.label} over {p['earlier']}: neuron against channel objective and dot "
                f"against cossim (pow 2), {base.steps} steps at {base.size} px.")
-    values = {f"{panel['objective']}_{panel['direction']}_value": facts.fact(panel["value"], digits=1, what=panel["label"])
+    values = {f"{panel.objective}_{panel.direction}_value": facts.fact(panel.value, digits=1, what=panel.label)
               for panel in panels}
     fields = {}
     if p.get("scored_units"):
@@ -310,7 +318,8 @@ def objective_comparison(out_dir, figure, quick):
         fields, named = objective_scores.score(model, neuron.layer, channels, base)
         values.update(named)
         summary += f" Below: every objective scored over {len(channels)} units of {neuron.layer}."
-    writer.write("objective_comparison", summary, target=_target_json(neuron), panels=panels, facts=values, **fields)
+    writer.write(contract.ObjectiveComparison, summary, target=target_model(neuron), panels=panels, facts=values,
+                 **fields)
 
 
 def gallery(out_dir, figure, quick):
@@ -346,11 +355,12 @@ def gallery(out_dir, figure, quick):
             n = d.window.height * d.window.width
             cells = _cells(d, "positive", cell_refs[offset:offset + n], {}, with_top=False)
             offset += n
-            items.append({"id": f"{model.model_name}/{target.layer}/{target.channel}", "model": model.model_name,
-                          "model_label": model.label, "layer": target.layer, "channel": target.channel,
-                          "label": f"{target.layer}:{target.channel}", "unit_image": unit_ref,
-                          "window": {"height": d.window.height, "width": d.window.width}, "cells": cells})
-    layers = list(dict.fromkeys(item["layer"] for item in items))  # as declared: block8 before block10
+            items.append(contract.GalleryItem(
+                id=f"{model.model_name}/{target.layer}/{target.channel}", model=model.model_name,
+                model_label=model.label, layer=target.layer, channel=target.channel,
+                label=f"{target.layer}:{target.channel}", unit_image=unit_ref, window=window_model(d.window),
+                cells=cells))
+    layers = list(dict.fromkeys(item.layer for item in items))  # as declared: block8 before block10
     summary = (f"{model.label}, {len(items)} neurons of {', '.join(layers)}, each decomposed (expanded weights, positive "
                f"part) over the block before and rendered with the {settings.objective} direction objective for "
                f"{settings.steps} steps at {settings.size} px.")
@@ -359,4 +369,4 @@ def gallery(out_dir, figure, quick):
     for layer, earlier, _, ch in units:
         chosen.setdefault((layer, earlier), []).append(ch)
     selection, named = evidence.selection_baselines(model, chosen, input_size)
-    writer.write("gallery", summary, items=items, facts={**facts.gallery_facts(items), **named}, baselines=selection)
+    writer.write(contract.Gallery, summary, items=items, facts={**facts.gallery_facts(items), **named}, baselines=selection)

@@ -26,9 +26,10 @@ import json
 from pathlib import Path
 from types import SimpleNamespace
 
+import msgspec
 import numpy as np
 
-from mechanics import baselines
+from mechanics import baselines, contract
 from mechanics.errors import BadInput
 from mechanics.facts import fact, key
 
@@ -145,10 +146,11 @@ def layer_trends(units, window, seed=0):
                            "threshold": threshold, "share_assembling": float(assembles.mean()),
                            "null_share_assembling": float((null >= threshold).mean())},
     }
-    rows = [{"channel": unit["channel"], "label": unit["label"], "dominant": m["dominant"],
-             "assembles": bool(a), **{k: round(float(m[k]), 4) for k, _, _ in MEASURES}}
+    rows = [contract.TrendsUnit(channel=unit["channel"], label=unit["label"], dominant=m["dominant"],
+                                assembles=bool(a), **{k: round(float(m[k]), 4) for k, _, _ in MEASURES})
             for unit, m, a in zip(units, measured, assembles)]
-    return rows, summary, values
+    # The baselines' plain numbers, typed as they are.
+    return rows, msgspec.convert(summary, dict[str, contract.MeasureSummary]), values
 
 
 # -- the figure -------------------------------------------------------------------------------------
@@ -179,36 +181,35 @@ def read_atlas_layers(figure, atlas_root):
 
 def _facts(layers, named, raw):
     """`raw`: per layer, {measure: (n,) values} unrounded."""
-    out = {"units": fact(sum(layer["n"] for layer in layers), "count", what="atlas units measured"),
+    out = {"units": fact(sum(layer.n for layer in layers), "count", what="atlas units measured"),
            "layers": fact(len(layers), "count", what="atlas layers measured"),
            "strong_cells": fact(STRONG_CELLS, "count", what="strongest off-centre cells the assembly share looks at"),
            "null_draws": fact(NULL_DRAWS, "count", what="random assignments of top channels per unit in the null"),
            "pooling_quantile": fact(POOLING_QUANTILE, "share", 0, "null quantile below which a unit pools")}
-    first = layers[0]["summary"]
-    out["flat_off_centre_share"] = fact(first["off_centre_share"]["trivial"]["value"], "share", 0,
+    first = layers[0].summary
+    out["flat_off_centre_share"] = fact(first["off_centre_share"].trivial.value, "share", 0,
                                         "off-centre share of a flat 5x5 window")
-    out["flat_concentration"] = fact(first["concentration"]["trivial"]["value"], digits=2,
+    out["flat_concentration"] = fact(first["concentration"].trivial.value, digits=2,
                                      what="concentration of a flat 5x5 window")
     for layer in layers:
-        p, s = layer["id"], layer["summary"]
-        out[f"{p}_units"] = fact(layer["n"], "count", what=f"units of {layer['label']}")
+        p, s = layer.id, layer.summary
+        out[f"{p}_units"] = fact(layer.n, "count", what=f"units of {layer.label}")
         for m, kind in (("off_centre_share", "share"), ("concentration", "number"), ("assembly_share", "share")):
-            q = s[m]["quantiles"]
             for name in ("q25", "q50", "q75"):
-                out[f"{p}_{m}_{name}"] = fact(q[name], kind, 0 if kind == "share" else 2,
-                                              f"{name} of {m} over the units of {layer['label']}")
+                out[f"{p}_{m}_{name}"] = fact(getattr(s[m].quantiles, name), kind, 0 if kind == "share" else 2,
+                                              f"{name} of {m} over the units of {layer.label}")
         a = s["assembly_share"]
-        out[f"{p}_null_assembly_share_q50"] = fact(a["null"]["quantiles"]["q50"], "share", 0,
-                                                   f"median assembly share under the null, {layer['label']}")
-        out[f"{p}_assembly_threshold"] = fact(a["threshold"], "share", 0, f"the null's {POOLING_QUANTILE} quantile, "
-                                              f"{layer['label']}: at or above it a unit assembles")
-        out[f"{p}_share_assembling"] = fact(a["share_assembling"], "share", 0, f"units of {layer['label']} that assemble")
-        out[f"{p}_null_share_assembling"] = fact(a["null_share_assembling"], "share", 0,
-                                                 f"share that would assemble under the null, {layer['label']}")
-        out[f"{p}_share_pooling"] = fact(1 - a["share_assembling"], "share", 0, f"units of {layer['label']} that pool")
-    for model in dict.fromkeys(layer["model"] for layer in layers):
-        mine = [i for i, layer in enumerate(layers) if layer["model"] == model]
-        units = [u for i in mine for u in layers[i]["units"]]
+        out[f"{p}_null_assembly_share_q50"] = fact(a.null.quantiles.q50, "share", 0,
+                                                   f"median assembly share under the null, {layer.label}")
+        out[f"{p}_assembly_threshold"] = fact(a.threshold, "share", 0, f"the null's {POOLING_QUANTILE} quantile, "
+                                              f"{layer.label}: at or above it a unit assembles")
+        out[f"{p}_share_assembling"] = fact(a.share_assembling, "share", 0, f"units of {layer.label} that assemble")
+        out[f"{p}_null_share_assembling"] = fact(a.null_share_assembling, "share", 0,
+                                                 f"share that would assemble under the null, {layer.label}")
+        out[f"{p}_share_pooling"] = fact(1 - a.share_assembling, "share", 0, f"units of {layer.label} that pool")
+    for model in dict.fromkeys(layer.model for layer in layers):
+        mine = [i for i, layer in enumerate(layers) if layer.model == model]
+        units = [u for i in mine for u in layers[i].units]
         pooled = {m: np.concatenate([raw[i][m] for i in mine]) for m, _, _ in MEASURES}
         m = key(model)
         out[f"{m}_units"] = fact(len(units), "count", what=f"units of {model} measured")
@@ -216,16 +217,16 @@ def _facts(layers, named, raw):
                                                 f"median off-centre share over {model}'s units")
         out[f"{m}_concentration_q50"] = fact(np.median(pooled["concentration"]), digits=2,
                                              what=f"median concentration over {model}'s units")
-        out[f"{m}_share_assembling"] = fact(np.mean([u["assembles"] for u in units]), "share", 0,
+        out[f"{m}_share_assembling"] = fact(np.mean([u.assembles for u in units]), "share", 0,
                                             f"share of {model}'s units that assemble")
     for unit in named:
-        p = f"{unit['id']}"
-        for m, pct in unit["percentiles"].items():
-            out[f"{p}_{m}_percentile"] = fact(pct, digits=0, what=f"{unit['label']}'s percentile of {m} in its layer")
-            out[f"{p}_{m}"] = fact(unit["values"][m], "share" if m != "concentration" else "number", 0 if m != "concentration" else 2,
-                                   f"{unit['label']}'s {m}")
-        out[f"{p}_assembles"] = fact("assembles" if unit["assembles"] else "pools", "text",
-                                     what=f"{unit['label']}'s class")
+        p = unit.id
+        for m, pct in unit.percentiles.items():
+            out[f"{p}_{m}_percentile"] = fact(pct, digits=0, what=f"{unit.label}'s percentile of {m} in its layer")
+            out[f"{p}_{m}"] = fact(unit.values[m], "share" if m != "concentration" else "number", 0 if m != "concentration" else 2,
+                                   f"{unit.label}'s {m}")
+        out[f"{p}_assembles"] = fact("assembles" if unit.assembles else "pools", "text",
+                                     what=f"{unit.label}'s class")
     return out
 
 
@@ -241,28 +242,28 @@ def build(out_dir, figure, quick, atlas_root):
         rows, summary, values = layer_trends(data["units"], data["window"], seed)
         raw.append(values)
         ident = f"{key(fig['model'])}_{key(entry['layer'])}"
-        layers.append({"id": ident, "model": fig["model"], "model_label": fig["model_label"], "layer": entry["layer"],
-                       "prev_layer": entry["prev_layer"], "path": entry["path"], "atlas": fig["figure"],
-                       "label": f"{fig['model_label']} {entry['layer']}", "n": len(rows),
-                       "summary": summary, "units": rows})
-        channels = [row["channel"] for row in rows]
+        layers.append(contract.TrendsLayer(
+            id=ident, model=fig["model"], model_label=fig["model_label"], layer=entry["layer"],
+            prev_layer=entry["prev_layer"], path=entry["path"], atlas=fig["figure"],
+            label=f"{fig['model_label']} {entry['layer']}", n=len(rows), summary=summary, units=rows))
+        channels = [row.channel for row in rows]
         for model, layer, channel in wanted:
             if (model, layer) == (fig["model"], entry["layer"]) and channel in channels:
                 i = channels.index(channel)
-                named.append({"id": f"{ident}_{channel}", "model": model, "layer": layer, "channel": channel,
-                              "label": f"{layer}:{channel}", "assembles": rows[i]["assembles"],
-                              "values": {m: float(values[m][i]) for m, _, _ in MEASURES},
-                              "percentiles": {m: baselines.layer_rank(values[m], i)["percentile"] for m, _, _ in MEASURES}})
+                named.append(contract.NamedUnit(
+                    id=f"{ident}_{channel}", model=model, layer=layer, channel=channel, label=f"{layer}:{channel}",
+                    assembles=rows[i].assembles, values={m: float(values[m][i]) for m, _, _ in MEASURES},
+                    percentiles={m: baselines.layer_rank(values[m], i)["percentile"] for m, _, _ in MEASURES}))
     for model, layer, channel in wanted:
-        if not any((u["model"], u["layer"], u["channel"]) == (model, layer, channel) for u in named):
+        if not any((u.model, u.layer, u.channel) == (model, layer, channel) for u in named):
             _fail(figure, f"params.units names {model} {layer}:{channel}, which no atlas in params.atlases holds")
-    total = sum(layer["n"] for layer in layers)
-    models = list(dict.fromkeys(layer["model_label"] for layer in layers))
+    total = sum(layer.n for layer in layers)
+    models = list(dict.fromkeys(layer.model_label for layer in layers))
     writer = FigureWriter(Path(out_dir), figure.name, SimpleNamespace(model_name=figure.model, label=", ".join(models)),
                           f"{total}-units", p)
-    summary = (f"{total} atlas units of {len(layers)} layers ({', '.join(layer['label'] for layer in layers)}), each "
+    summary = (f"{total} atlas units of {len(layers)} layers ({', '.join(layer.label for layer in layers)}), each "
                f"centre neuron's expanded-weights decomposition over the block before (positive part), measured; "
                f"the assembly null draws top channels at random {NULL_DRAWS} times per unit (seed {seed}).")
-    return writer.write("trends", summary, facts=_facts(layers, named, raw),
-                        measures=[{"id": i, "label": label, "description": d} for i, label, d in MEASURES],
+    return writer.write(contract.Trends, summary, facts=_facts(layers, named, raw),
+                        measures=[contract.Legend(id=i, label=label, description=d) for i, label, d in MEASURES],
                         strong_cells=STRONG_CELLS, pooling_quantile=POOLING_QUANTILE, layers=layers, named=named)

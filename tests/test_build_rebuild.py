@@ -103,3 +103,17 @@ def test_an_edited_bibliography_shows(preview):
     edit(root / "article" / "references.bib", "title = {Feature Visualization}", "title = {Feature Visualization, Edited}")
     rebuild()
     assert "Feature Visualization, Edited" in page(root)
+
+
+@pytest.mark.parametrize("model", ["efficientnet_lite2", "inception_v1", "own .pb"])
+def test_a_figure_of_every_model_source_keeps_its_status_between_rebuilds(preview, model, monkeypatch):
+    """A figure's status is kept with the stats of its model's files: each model source names them."""
+    root, rebuild = preview
+    if model == "own .pb":
+        (root / "net.pb").write_bytes(b"a frozen graph")
+        model = str(root / "net.pb")
+    monkeypatch.setenv("MECHANICS_INCEPTION_V1", str(root / "no-such-inception.pb"))  # never the network
+    edit(root / "figures_src" / "beta.py", 'model="efficientnet_lite0"', f"model={model!r}")
+    for _ in range(2):  # the second rebuild checks the kept status against its stamp
+        report = rebuild()
+    assert [state.name for state in report.outdated] == ["beta"]

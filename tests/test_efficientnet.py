@@ -6,7 +6,8 @@ import pytest
 
 from mechanics import efficientnet
 from mechanics.errors import BadInput
-from mechanics.inputs import EFFICIENTNET_LITE, efficientnet_lite0_weights_path, lite_weights_path, resolve_image
+from mechanics.inputs import resolve_image
+from mechanics.model_files import EFFICIENTNET_LITE, efficientnet_lite0_weights_path, lite_weights_path
 from mechanics.torch_pickle import load_state_dict
 from mechanics.zoo import load_model
 

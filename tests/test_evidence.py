@@ -13,10 +13,10 @@ def test_factors_of_shared_directions_explain_more_than_the_shuffled_null():
     matrix = maps @ directions           # every cell a mixture of the same two directions
     items, named, curve = evidence.factor_reconstruction(matrix, 2, ks=3, shuffles=10)
     assert curve[1] > 0.999 and curve[0] < curve[1]
-    null = items[0]["null"]
-    assert null["quantiles"]["q99"] < curve[1] and null["exceeded_by"] == 0.0
+    null = items[0].null
+    assert null.quantiles.q99 < curve[1] and null.exceeded_by == 0.0
     assert named["explained_share"]["value"] == curve[1] and named["explained_share_k1"]["value"] == curve[0]
-    assert named["explained_share_null_q95"]["value"] == null["quantiles"]["q95"]
+    assert named["explained_share_null_q95"]["value"] == null.quantiles.q95
 
 
 def test_a_baseline_entry_becomes_facts_for_the_article():
@@ -25,7 +25,7 @@ def test_a_baseline_entry_becomes_facts_for_the_article():
             "trivial": {"kind": "flat 5x5 window", "value": 0.96}}
     item = evidence.entry("off_centre_share", "off-centre share of block10:101", base, "Lite0 block10")
     named = evidence.baseline_facts("off_centre_share", item)
-    assert item["layer"]["label"] == "Lite0 block10"
+    assert item.layer.label == "Lite0 block10" and item.trivial.value == 0.96
     assert {k: v["value"] for k, v in named.items()} == {
         "off_centre_share": 0.7, "off_centre_share_percentile": 25.0, "off_centre_share_layer_median": 0.8,
         "off_centre_share_layer_units": 4, "off_centre_share_flat": 0.96}

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from mechanics import facts
+from mechanics import contract, facts
 
 
 def test_window_facts_name_cells_from_one_and_split_the_centre_from_the_rest():
@@ -22,8 +22,12 @@ def test_window_facts_name_cells_from_one_and_split_the_centre_from_the_rest():
 
 def test_gallery_facts_median_centre_share_and_the_most_lopsided_unit():
     def item(label, norms):
-        return {"layer": label.split(":")[0], "label": label, "window": {"height": 5, "width": 5},
-                "cells": [{"norm": float(n)} for n in np.asarray(norms, float).ravel()]}
+        layer, channel = label.split(":")
+        image = contract.ImageRef(sprite="cells", index=0)
+        cells = [contract.Cell(row=i // 5, col=i % 5, offset=[0, 0], norm=float(n), weight=0.0, image=image,
+                               top_channels=[]) for i, n in enumerate(np.asarray(norms, float).ravel())]
+        return contract.GalleryItem(id=label, model="m", model_label="M", layer=layer, channel=int(channel),
+                                    label=label, unit_image=image, window=contract.Window(height=5, width=5), cells=cells)
     flat = np.ones((5, 5))
     right = np.ones((5, 5)); right[:, 3:] = 2         # columns: left 10, right 20
     centred = np.ones((5, 5)); centred[2, 2] = 9

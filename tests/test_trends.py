@@ -73,14 +73,14 @@ def test_the_strong_cells_are_the_largest_off_centre_ones():
 
 def test_a_planted_pooling_unit_pools_and_a_planted_assembling_unit_assembles():
     rows, summary, values = trends.layer_trends(planted_layer(), WINDOW, seed=0)
-    assert rows[3]["assembly_share"] == 0 and rows[3]["dominant"] == 7 and not rows[3]["assembles"]
-    assert rows[5]["assembly_share"] == 1 and rows[5]["assembles"]
+    assert rows[3].assembly_share == 0 and rows[3].dominant == 7 and not rows[3].assembles
+    assert rows[5].assembly_share == 1 and rows[5].assembles
     a = summary["assembly_share"]
     # Random top channels out of 40 rarely repeat, so the null sits near 1 and random units assemble.
-    assert a["null"]["quantiles"]["q50"] >= 0.75 and 0 < a["threshold"] <= 1
-    assert a["null_share_assembling"] >= 0.95
-    assert sum(row["assembles"] for row in rows) >= 25
-    assert summary["off_centre_share"]["trivial"]["value"] == pytest.approx(0.96)
+    assert a.null.quantiles.q50 >= 0.75 and 0 < a.threshold <= 1
+    assert a.null_share_assembling >= 0.95
+    assert sum(row.assembles for row in rows) >= 25
+    assert summary["off_centre_share"].trivial.value == pytest.approx(0.96)
 
 
 def test_the_null_is_seeded():

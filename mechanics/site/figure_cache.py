@@ -304,9 +304,9 @@ def _weights_paths(model):
     if model in model_inputs.EFFICIENTNET_LITE:
         return [_lite_weights(model)]
     if model == "inception_v1":
-        from mechanics import inception_sources
+        from mechanics import inception_sources, model_files
 
-        return [path for path in (model_inputs.inception_v1_override_path(), inception_sources.cached_path()) if path]
+        return [path for path in (model_files.inception_v1_override_path(), inception_sources.cached_path()) if path]
     model_inputs.check_model(model)
     return model_inputs.model_files(model)
 

@@ -16,6 +16,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from mechanics import contract as c
+from mechanics.assets import encode
 
 FIGURES = {
     "eye_detector": "decomposition_grid",
@@ -122,6 +123,13 @@ def _cells(rng, sprite, h, w, top_sprite=None):
                          image=_ref(top_sprite, (i + k) % 16) if k < 3 else None)
             for k in range(4)]))
     return cells
+
+
+def _full_cell(cell, h, w, top_channels, image=None):
+    """A plain cell with its offset from the window's centre and its top channels, as the engine writes
+    the cells of galleries (top channels empty) and atlases."""
+    return c.Cell(row=cell.row, col=cell.col, norm=cell.norm, weight=cell.weight, image=image or cell.image,
+                  offset=[cell.row - h // 2, cell.col - w // 2], top_channels=top_channels)
 
 
 def _quantiles(samples):
@@ -294,7 +302,7 @@ def gallery(figure_dir, name):
             cells = sheet.add(f"c_{group}", per_group * h * w, 24, w * 8)
             for k in range(per_group):
                 channel = 7 * k + 1
-                item_cells = _cells(rng, cells, h, w)
+                item_cells = [_full_cell(cell, h, w, []) for cell in _cells(rng, cells, h, w)]
                 for cell in item_cells:
                     # Cell images of item k sit in its own 3x3 block of the chunk's grid sprite.
                     cell.image.index = ((k // 8) * h + cell.row) * (w * 8) + (k % 8) * w + cell.col
@@ -355,13 +363,6 @@ def decomposition_comparison(figure_dir, name):
 TRENDS_MEASURES = ("off_centre_share", "concentration", "assembly_share")
 
 
-class TrendsUnit(c.TrendsUnit, kw_only=True):
-    """A trends unit with the fixture's measures, each a field named by its id."""
-    off_centre_share: float
-    concentration: float
-    assembly_share: float
-
-
 def trends(figure_dir, name):
     """Two layers of per-unit measures; the Lite0 block10 one holds block10:101, which the atlas
     fixture has an entry for, and block10:5, which it has (channels 0..23); the Lite1 layer's units
@@ -373,7 +374,7 @@ def trends(figure_dir, name):
         units = []
         for ch in channels:
             share = round(float(rng.choice([0.25, 0.5, 0.75, 0.875, 1.0])), 4)
-            units.append(TrendsUnit(channel=ch, label=f"{layer}:{ch}", dominant=int(ch % 7), assembles=share >= 0.75,
+            units.append(c.TrendsUnit(channel=ch, label=f"{layer}:{ch}", dominant=int(ch % 7), assembles=share >= 0.75,
                                     off_centre_share=round(float(rng.uniform(0.7, 0.9)), 4),
                                     concentration=round(float(rng.uniform(0.03, 0.1)), 4), assembly_share=share))
         summary = {}
@@ -476,15 +477,14 @@ def atlas(figure_dir, name):
             chunk = channels[start:start + ATLAS_CELLS_PER_SPRITE]
             cells_sprite = sheet.add(f"{layer}_cells_{start // ATLAS_CELLS_PER_SPRITE}", len(chunk) * h * w, 48, w)
             for k, channel in enumerate(chunk):
-                cells = [c.Cell(row=cell.row, col=cell.col, norm=cell.norm, weight=cell.weight,
-                                image=_ref(cells_sprite, k * h * w + i), offset=[cell.row - h // 2, cell.col - w // 2],
-                                top_channels=[c.TopChannel(channel=ch, weight=round(1.0 / (n + 1), 3), image=None)
-                                              for n, ch in enumerate(atlas_top_channels(channel, i))])
+                cells = [_full_cell(cell, h, w, [c.TopChannel(channel=ch, weight=round(1.0 / (n + 1), 3), image=None)
+                                                 for n, ch in enumerate(atlas_top_channels(channel, i))],
+                                    _ref(cells_sprite, k * h * w + i))
                          for i, cell in enumerate(_cells(rng, cells_sprite, h, w))]
                 units.append(c.AtlasUnit(channel=channel, label=f"{layer}:{channel}", value=round(3.5 + channel / 10, 2),
                                          unit_image=_ref(units_sprite, start + k), cells=cells))
-        (figure_dir / f"{layer}.json").write_bytes(msgspec.json.encode(c.AtlasLayer(
-            layer=layer, prev_layer=prev, path=path, position=[4, 4], window=_window(h, w), units=units)))
+        (figure_dir / f"{layer}.json").write_bytes(encode(c.AtlasLayer(
+            layer=layer, prev_layer=prev, path=path, position=[4, 4], window=_window(h, w), units=units), compact=True))
         layers.append(c.AtlasLayerEntry(layer=layer, prev_layer=prev, path=path, file=f"{layer}.json",
                                         units=len(units)))
     return _figure(c.Atlas, name, sheet, "EfficientNet-Lite0, an atlas of 65 neurons of block9, block10.",
@@ -509,7 +509,7 @@ def make_figure(figure_dir, name, kind):
     """Writes figure.json and sprites of a fixture figure into figure_dir; returns the figure as plain data."""
     figure_dir.mkdir(parents=True, exist_ok=True)
     fig = BUILDERS[kind](figure_dir, name)
-    (figure_dir / "figure.json").write_bytes(msgspec.json.encode(fig))
+    (figure_dir / "figure.json").write_bytes(encode(fig))  # as the engine writes one
     return msgspec.to_builtins(fig)
 
 
