@@ -1,9 +1,9 @@
 """The sha256 of files, remembered across processes by what identifies their content without
 reading it, so a build does not re-read the megabytes of figure assets that have not changed.
 
-A file's hash is kept in the user's cache folder with its stamps.of_file (inode, size, mtime and ctime): a write
-to the file changes its mtime and ctime (and setting the mtime back still changes the ctime), so
-a changed file is read again. New hashes are saved when the process ends, and the entries of
+A file's hash is kept in the user's cache folder with its stamps.of_file (inode, size, mtime and
+ctime): a write to the file changes its mtime and ctime (and setting the mtime back still changes
+the ctime), so a changed file is read again. New hashes are saved when the process ends, and the entries of
 files that no longer exist (a figure's scratch folder, a removed project) are dropped then.
 Without a usable cache folder every file is read, as before.
 """

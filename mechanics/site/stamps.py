@@ -2,8 +2,9 @@
 computed from are unchanged, told by their stat (inode, size, mtime and ctime), not their bytes.
 
 A result is stored with its stamp: the stats of every file it was computed from, taken before
-computing it (from the result's second use: see Memo). It is used again only when a new stamp is equal, so a file written since, added to
-or removed from a folder the stamp lists, makes it computed again.
+computing it (from the result's second use: see Memo). It is used again only when a new stamp is
+equal, so a file written since, added to or removed from a folder the stamp lists, makes it
+computed again.
 """
 
 import os
