@@ -60,7 +60,10 @@ def sweep(folder, made_for=None):
         for path in folder.iterdir():
             if not path.name.startswith(prefix) or not path.is_dir() or path.is_symlink():
                 continue
-            fd = os.open(path, os.O_RDONLY)
+            try:
+                fd = os.open(path, os.O_RDONLY)
+            except FileNotFoundError:
+                continue  # its creator removed it since the listing (scratch's background removal)
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
