@@ -160,6 +160,11 @@ class Window(Model):
     height: Positive
     width: Positive
 
+    @classmethod
+    def of(cls, window):
+        """A decompose.Window's (or grid's) height and width."""
+        return cls(height=window.height, width=window.width)
+
 
 class Target(Model):
     """A unit: `position` null means the whole channel (the mean over positions)."""
@@ -167,6 +172,12 @@ class Target(Model):
     channel: Count
     position: Optional[YX]
     label: Text
+
+    @classmethod
+    def of(cls, target):
+        """A decompose.Target."""
+        return cls(layer=target.layer, channel=target.channel, label=target.label,
+                   position=list(target.position) if target.position is not None else None)
 
 
 class TopChannel(Model):

@@ -15,8 +15,7 @@ from mechanics import contract, decompose, facts
 from mechanics.assets import FigureWriter
 from mechanics.decompose import Target
 from mechanics.inputs import image_id, resolve_image, weights_id
-from mechanics.recipes import (TOP_CHANNELS, _cells, _channel_thumbnails, render_vectors, settings_of, target_model,
-                               window_model)
+from mechanics.recipes import TOP_CHANNELS, channel_thumbnails, grid_cells, render_vectors, settings_of
 from mechanics.render import unit_vectors
 from mechanics.zoo import load_model
 
@@ -209,12 +208,12 @@ def decomposition_comparison(out_dir, figure, quick):
         unit_images.append(images[0])
         order, top = d.top_channels("positive", TOP_CHANNELS)
         used = {int(c) for c, w in zip(order.ravel(), top.ravel()) if w > 0}
-        channel_refs = _channel_thumbnails(model, earlier, used, settings, writer, f"channels_{i}")
+        channel_refs = channel_thumbnails(model, earlier, used, settings, writer, f"channels_{i}")
         cells, _ = render_vectors(model, earlier, d.positive.reshape(-1, d.positive.shape[-1]), settings, f"{target.label} cells")
         refs = writer.sprite(f"cells_{i}", cells, 72, columns=d.window.width)
         panels.append(dict(id=f"{model.model_name}/{layer}/{channel}", model=model.model_name, model_label=model.label,
-                           target=target_model(target), prev_layer=earlier, path=path, window=window_model(d.window),
-                           cells=_cells(d, "positive", refs, channel_refs), values=values, cell_values=cell_values))
+                           target=contract.Target.of(target), prev_layer=earlier, path=path,
+                           window=contract.Window.of(d.window), cells=grid_cells(d, "positive", refs, channel_refs), values=values, cell_values=cell_values))
     # The units' own renders share one sprite, written once every unit is rendered.
     unit_refs = writer.sprite("units", np.stack(unit_images), 128, columns=len(panels))
     panels = [contract.ComparisonPanel(**panel, unit_image=ref) for panel, ref in zip(panels, unit_refs)]

@@ -15,7 +15,6 @@ from msgspec import UNSET
 
 from mechanics import baselines, contract, decompose, examples, facts, occlusion
 from mechanics.decompose import Target
-from mechanics.recipes import target_model
 
 SKIMAGE_SOURCE = "scikit-image's bundled photos"
 
@@ -149,8 +148,8 @@ def occlusion_check(model, target, earlier, writer, example, mode="expanded"):
     photo = writer.sprite("occlusion_photo", pixels[None], 160)[0]
     checks = {m: _checked(model, at, earlier, example.path, m) for m in dict.fromkeys((mode, "gradient"))}
     data = checks[mode]
-    field = {"file": example.path.rsplit("/", 1)[-1], "photo": photo, "target": target_model(at), "earlier": earlier,
-             **data}
+    field = {"file": example.path.rsplit("/", 1)[-1], "photo": photo, "target": contract.Target.of(at),
+             "earlier": earlier, **data}
     if mode != "gradient":
         # The same unit's local gradient on this image, the first-order estimate of each occlusion:
         # how well any linear decomposition could predict them here.

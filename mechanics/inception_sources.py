@@ -55,10 +55,15 @@ def cached_path(cache=None):
     return (cache or cache_dir()) / CACHE_NAME
 
 
+def graph_paths():
+    """Where a figure looks for the graph, in order: the file the user named, then the cache."""
+    return [path for path in (inception_v1_override_path(), cached_path()) if path is not None]
+
+
 def graph_id():
     """The sha256 prefix of the graph a figure would use, or 'unavailable'."""
-    for path in (inception_v1_override_path(), cached_path()):
-        if path is not None and path.is_file():
+    for path in graph_paths():
+        if path.is_file():
             return sha256_file(path)[:16]
     return "unavailable"
 

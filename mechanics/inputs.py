@@ -2,10 +2,12 @@
 
 A model comes from one of MODEL_SOURCES, the registry: each source says whether a model name is
 its own (`identify`), checks it cheaply (`check`, a one-line BadInput), gives the id of its
-weights that is part of each figure's cache key (`weights_id`), and loads it as a
-`zoo_model.ZooModel` (`load`, importing TensorFlow only then).
+weights that is part of each figure's cache key (`weights_id`) and the files that id is read
+from (`files`, which the site stamps to keep a figure's status between builds), and loads it as
+a `zoo_model.ZooModel` (`load`, importing TensorFlow only then).
 """
 
+import functools
 from pathlib import Path
 
 from mechanics.errors import BadInput
@@ -13,6 +15,8 @@ from mechanics.model_files import (EFFICIENTNET_LITE, MODEL_FILE_KINDS, MODEL_NA
                                    lite_weights_path, model_files, package_dir, sha256_file)
 
 _SKIMAGE_PREFIX = "skimage:"
+# A package does not move within a process, and the site asks for the weights' files on every build.
+_lite_weights_path = functools.cache(lite_weights_path)
 
 
 class EfficientNetLite:
@@ -28,6 +32,9 @@ class EfficientNetLite:
         # The file ships inside a pinned package; its name carries the upstream hash prefix.
         path = lite_weights_path(name)
         return f"{path.stem}:{path.stat().st_size}"
+
+    def files(self, name):
+        return [_lite_weights_path(name)]
 
     def load(self, name):
         from mechanics.zoo_model import efficientnet_lite
@@ -48,6 +55,10 @@ class InceptionV1:
         from mechanics.inception_sources import graph_id
         return graph_id()
 
+    def files(self, name):
+        from mechanics.inception_sources import graph_paths
+        return graph_paths()
+
     def load(self, name):
         from mechanics.zoo_model import inception_v1
         return inception_v1()
@@ -64,6 +75,9 @@ class OwnModel:
 
     def weights_id(self, name):
         return files_id(model_files(name))
+
+    def files(self, name):
+        return model_files(name)
 
     def load(self, name):
         from mechanics.own_models import load
@@ -83,15 +97,20 @@ def model_source(model):
 
 
 def check_model(model):
-    """Raise BadInput unless `model` is a zoo name or a model path of a known kind."""
-    model_source(model).check(model)
+    """The source of `model`, checked: BadInput unless it is a zoo name or a model path of a known kind."""
+    source = model_source(model)
+    source.check(model)
+    return source
 
 
 def weights_id(model):
     """A short id of the weights a model is built from; part of each figure's cache key."""
-    source = model_source(model)
-    source.check(model)
-    return source.weights_id(model)
+    return check_model(model).weights_id(model)
+
+
+def weights_files(model):
+    """The files `weights_id(model)` reads, missing ones included."""
+    return check_model(model).files(model)
 
 
 def resolve_image(ref):

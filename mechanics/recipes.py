@@ -66,23 +66,14 @@ def _unit_image(model, target, settings, writer, sprite_id, tile):
     return writer.sprite(sprite_id, images, tile, columns=1)[0], float(values[0])
 
 
-def target_model(target):
-    """A decompose.Target as the contract's Target."""
-    return contract.Target(layer=target.layer, channel=target.channel, label=target.label,
-                           position=list(target.position) if target.position is not None else None)
-
-
-def window_model(window):
-    """A window's (or grid's) height and width as the contract's Window."""
-    return contract.Window(height=window.height, width=window.width)
-
-
 def _weights(norms):
     top = norms.max()
     return norms / top if top > 0 else np.zeros_like(norms)
 
 
-def _cells(decomposition, part, images, channel_refs, with_top=True):
+def grid_cells(decomposition, part, images, channel_refs, with_top=True):
+    """The contract's cells of one part of a decomposition: each position's image, weight and
+    norm, and (`with_top`) its strongest channels with their thumbnails from `channel_refs`."""
     values = getattr(decomposition, part)
     norms = np.linalg.norm(values, axis=-1).ravel()
     weights = _weights(norms)
@@ -99,7 +90,8 @@ def _cells(decomposition, part, images, channel_refs, with_top=True):
     return cells
 
 
-def _channel_thumbnails(model, layer, channels, settings, writer, sprite_id):
+def channel_thumbnails(model, layer, channels, settings, writer, sprite_id):
+    """Render each of `channels` of `layer` alone into one sprite; their image refs by channel."""
     channels = sorted(channels)
     vectors = unit_vectors(model.layer(layer).channels, channels)
     images, _ = render_vectors(model, layer, vectors, settings, f"{layer} channels")
@@ -115,7 +107,7 @@ def _decomposition_views(model, settings, writer, decompositions, tile):
         for part in ("positive", "negative"):
             order, top = d.top_channels(part, TOP_CHANNELS)
             used.update(int(c) for c, w in zip(order.ravel(), top.ravel()) if w > 0)
-    channel_refs = _channel_thumbnails(model, earlier, used, settings, writer, "channels")
+    channel_refs = channel_thumbnails(model, earlier, used, settings, writer, "channels")
     views = {}
     for path, d in decompositions.items():
         parts = {}
@@ -123,7 +115,7 @@ def _decomposition_views(model, settings, writer, decompositions, tile):
             values = getattr(d, part)
             images, _ = render_vectors(model, earlier, values.reshape(-1, values.shape[-1]), settings, f"{path} {part}")
             refs = writer.sprite(f"{path}_{part}", images, tile, columns=d.window.width)
-            parts[part] = contract.Part(cells=_cells(d, part, refs, channel_refs))
+            parts[part] = contract.Part(cells=grid_cells(d, part, refs, channel_refs))
         views[path] = contract.View(**parts)
     return views
 
@@ -151,8 +143,8 @@ def decomposition_grid(out_dir, figure, quick):
                f"{', '.join(decompositions)}; {window.height}x{window.width} window at {input_size} px); each component rendered "
                f"with the {settings.objective} direction objective for {settings.steps} steps at {settings.size} px.")
     fields, named = _grid_evidence(model, target, p, writer, input_size)
-    writer.write(contract.DecompositionGrid, summary, target=target_model(target), prev_layer=p["earlier"],
-                 mode=p.get("mode", "expanded"), window=window_model(window), unit_image=unit_ref, views=views,
+    writer.write(contract.DecompositionGrid, summary, target=contract.Target.of(target), prev_layer=p["earlier"],
+                 mode=p.get("mode", "expanded"), window=contract.Window.of(window), unit_image=unit_ref, views=views,
                  facts={**_grid_facts(decompositions), **named}, **fields)
 
 
@@ -258,7 +250,7 @@ def factor_view(out_dir, figure, quick):
     images, _ = render_vectors(model, p["earlier"], factors.directions / np.maximum(norms, 1e-12), settings, "factors")
     refs = writer.sprite("factors", images, 96, columns=len(images))
     order = np.argsort(-factors.directions, axis=1)[:, :TOP_CHANNELS]
-    channel_refs = _channel_thumbnails(model, p["earlier"], set(order.ravel().tolist()), settings, writer, "channels")
+    channel_refs = channel_thumbnails(model, p["earlier"], set(order.ravel().tolist()), settings, writer, "channels")
     h, w = factors.maps.shape[:2]
     out = []
     for i in range(len(images)):
@@ -273,7 +265,7 @@ def factor_view(out_dir, figure, quick):
                f"the {settings.objective} direction objective for {settings.steps} steps.")
     from mechanics import evidence
     reconstruction, named, _ = evidence.factor_reconstruction(positive, p["k"], seed=settings.seed)
-    writer.write(contract.FactorView, summary, target=target_model(target), prev_layer=p["earlier"],
+    writer.write(contract.FactorView, summary, target=contract.Target.of(target), prev_layer=p["earlier"],
                  window=contract.Window(height=h, width=w), unit_image=unit_ref, factors=out,
                  facts={**facts.factor_facts(factors.maps, factors.directions), **named}, baselines=reconstruction)
 
@@ -301,7 +293,7 @@ def objective_comparison(out_dir, figure, quick):
                 images, _ = render_vectors(model, p["earlier"], d.positive.reshape(-1, d.positive.shape[-1]),
                                            settings, f"cells {objective}")
                 refs = writer.sprite(f"cells_{objective}", images, 72, columns=d.window.width)
-                window, cells = window_model(d.window), _cells(d, "positive", refs, {}, with_top=False)
+                window, cells = contract.Window.of(d.window), grid_cells(d, "positive", refs, {}, with_top=False)
             panels.append(contract.ObjectivePanel(
                 id=f"{kind}-{objective}", objective=kind, direction=objective, value=value,
                 label=f"{kind} objective, {'dot product' if objective == 'dot' else 'cosine similarity'}",
@@ -318,7 +310,7 @@ def objective_comparison(out_dir, figure, quick):
         fields, named = objective_scores.score(model, neuron.layer, channels, base)
         values.update(named)
         summary += f" Below: every objective scored over {len(channels)} units of {neuron.layer}."
-    writer.write(contract.ObjectiveComparison, summary, target=target_model(neuron), panels=panels, facts=values,
+    writer.write(contract.ObjectiveComparison, summary, target=contract.Target.of(neuron), panels=panels, facts=values,
                  **fields)
 
 
@@ -353,12 +345,12 @@ def gallery(out_dir, figure, quick):
         offset = 0
         for (target, d), unit_ref in zip(decompositions, unit_refs):
             n = d.window.height * d.window.width
-            cells = _cells(d, "positive", cell_refs[offset:offset + n], {}, with_top=False)
+            cells = grid_cells(d, "positive", cell_refs[offset:offset + n], {}, with_top=False)
             offset += n
             items.append(contract.GalleryItem(
                 id=f"{model.model_name}/{target.layer}/{target.channel}", model=model.model_name,
                 model_label=model.label, layer=target.layer, channel=target.channel,
-                label=f"{target.layer}:{target.channel}", unit_image=unit_ref, window=window_model(d.window),
+                label=f"{target.layer}:{target.channel}", unit_image=unit_ref, window=contract.Window.of(d.window),
                 cells=cells))
     layers = list(dict.fromkeys(item.layer for item in items))  # as declared: block8 before block10
     summary = (f"{model.label}, {len(items)} neurons of {', '.join(layers)}, each decomposed (expanded weights, positive "

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from mechanics.errors import BadInput
-from mechanics.inputs import MODEL_SOURCES, check_model, model_source
+from mechanics.inputs import MODEL_SOURCES, check_model, model_source, weights_files, weights_id
 from mechanics.model_files import MODEL_NAMES
 
 PACKAGE = Path(__file__).parent.parent / "mechanics"
@@ -32,20 +32,9 @@ def engine_imports():
     return graph
 
 
-# The one cycle left, and why: evidence.py imports recipes.target_model (the contract's Target of
-# a decompose.Target), while recipes imports evidence inside its recipes. Moving target_model into
-# the contract edits evidence.py, which makes the eight figures that load it stale, so it waits for
-# their next regeneration. The test fails once the edge is gone, so that this exemption goes too.
-KNOWN_CYCLE_EDGE = ("mechanics.evidence", "mechanics.recipes")
-
-
 def test_engine_modules_import_each_other_without_a_cycle():
-    graph = engine_imports()
-    importer, imported = KNOWN_CYCLE_EDGE
-    assert imported in graph[importer], "the known cycle is gone: remove KNOWN_CYCLE_EDGE"
-    graph[importer].discard(imported)
     try:
-        tuple(graphlib.TopologicalSorter(graph).static_order())
+        tuple(graphlib.TopologicalSorter(engine_imports()).static_order())
     except graphlib.CycleError as exc:
         pytest.fail(f"import cycle: {' -> '.join(exc.args[1])}")
 
@@ -70,3 +59,18 @@ def test_the_registry_answers_without_tensorflow():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=PACKAGE.parent).stdout
     assert out.strip() == "[]"
+
+
+def test_each_source_names_the_files_its_weights_id_reads(tmp_path, monkeypatch):
+    """The site stamps these files to keep a figure's status: a change to them must change the id."""
+    own, inception = tmp_path / "net.pb", tmp_path / "inception.pb"
+    own.write_bytes(b"a frozen graph")
+    inception.write_bytes(b"another frozen graph")
+    monkeypatch.setenv("MECHANICS_INCEPTION_V1", str(inception))
+    for model in (str(own), "inception_v1"):
+        before = weights_id(model)
+        with weights_files(model)[0].open("ab") as file:
+            file.write(b" edited")
+        assert weights_id(model) != before, model
+    lite = weights_files("efficientnet_lite0")
+    assert len(lite) == 1 and lite[0].is_file() and weights_id("efficientnet_lite0").startswith(lite[0].stem)

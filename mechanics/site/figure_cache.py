@@ -277,7 +277,8 @@ def _status_stamp(figure, root):
     cannot be found (then _status says so)."""
     spec = figure.spec
     try:
-        paths = [figure.script, *(_image_path(ref, root) for ref in spec.images), *_weights_paths(spec.model)]
+        paths = [figure.script, *(_image_path(ref, root) for ref in spec.images),
+                 *model_inputs.weights_files(spec.model)]
     except BadInput:
         return None
     if isinstance(spec.params.get("atlases"), list):
@@ -297,23 +298,6 @@ def _image_path(ref, root):
 @functools.cache
 def _bundled_image(ref):
     return model_inputs.resolve_image(ref)  # looks for scikit-image's package: once per process
-
-
-def _weights_paths(model):
-    """The files weights_id() reads for `model` (missing ones included)."""
-    if model in model_inputs.EFFICIENTNET_LITE:
-        return [_lite_weights(model)]
-    if model == "inception_v1":
-        from mechanics import inception_sources, model_files
-
-        return [path for path in (model_files.inception_v1_override_path(), inception_sources.cached_path()) if path]
-    model_inputs.check_model(model)
-    return model_inputs.model_files(model)
-
-
-@functools.cache
-def _lite_weights(model):
-    return model_inputs.lite_weights_path(model)  # looks for the weights' package: once per process
 
 
 def _status(figure, root, quick):
