@@ -69,8 +69,9 @@ def _inputs_digest(project, figures, options, bibliography):
     """One digest of everything a build reads: the article's folder, the figure scripts and the
     figures' assets, the BibTeX file and the site builder's code (each file by its stat,
     stamps.of_file; compiled Python aside); every figure's status, which also follows the engine
-    modules, model weights and input images it was made from (and an unfinished atlas's progress); the installed packages (by their
-    folders' mtimes, which an install or upgrade changes); and the build's options."""
+    modules, model weights and input images it was made from (and an unfinished atlas's progress);
+    the installed packages (by their folders' mtimes, which an install or upgrade changes); and the
+    build's options."""
     trees = (project.article_dir, project.figures_src, project.figure_assets, Path(mechanics.__file__).parent)
     files = [stamps.of_tree(tree, skip=("__pycache__",)) for tree in trees]
     if bibliography and bibliography.is_file() and not bibliography.is_relative_to(project.article_dir):

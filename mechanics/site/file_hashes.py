@@ -3,8 +3,9 @@ reading it, so a build does not re-read the megabytes of figure assets that have
 
 A file's hash is kept in the user's cache folder with its stamps.of_file (inode, size, mtime and
 ctime): a write to the file changes its mtime and ctime (and setting the mtime back still changes
-the ctime), so a changed file is read again. New hashes are saved when the process ends, and the entries of
-files that no longer exist (a figure's scratch folder, a removed project) are dropped then.
+the ctime), so a changed file is read again. New hashes are saved when the process ends, and the
+entries of files that no longer exist (a figure's scratch folder, a removed project) are dropped
+then.
 Without a usable cache folder every file is read, as before.
 """
 
