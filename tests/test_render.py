@@ -48,7 +48,7 @@ def test_one_graph_serves_many_renders(model):
     nodes = len(renderer.graph.as_graph_def().node)
     a = renderer.render(unit_vectors(5, [0, 1]))
     b = renderer.render(unit_vectors(5, [3, 4]))
-    assert len(renderer.graph.as_graph_def().node) == nodes  # finalized: nothing was added
+    assert len(renderer.graph.as_graph_def().node) == nodes  # nothing was added
     assert not np.allclose(a.images, b.images)
 
 
@@ -92,9 +92,16 @@ def silent_unit_model():
 def test_a_unit_silent_at_the_random_start_still_climbs_as_with_lucids_render_vis():
     """Lucid's render_vis redirects ReLU gradients for its first 17 steps; so does the renderer.
     With plain gradients this unit's objective would stay at exactly 0."""
-    rendering = Renderer(silent_unit_model(), "silent", 1, SETTINGS, progress=False).render(unit_vectors(2, [0]))
+    renderer = Renderer(silent_unit_model(), "silent", 1, SETTINGS, progress=False)
+    nodes = len(renderer.graph.as_graph_def().node)
+    rendering = renderer.render(unit_vectors(2, [0]))
     assert rendering.start_values[0] == 0.0
     assert rendering.values[0] > 1.0
+    # The redirected step is built for the first render that needs it, once.
+    grown = len(renderer.graph.as_graph_def().node)
+    again = renderer.render(unit_vectors(2, [0]))
+    assert grown > nodes and len(renderer.graph.as_graph_def().node) == grown
+    assert again.images.tobytes() == rendering.images.tobytes()
 
 
 def test_a_render_depends_only_on_its_inputs_never_on_what_ran_before(model, tmp_path):
@@ -143,7 +150,8 @@ def test_the_fused_warp_climbs_about_as_high_as_lucids_chain(model):
 
 
 def previous_warp(images, parameters):
-    """The fused warp as first written: its mask broadcast over the colours."""
+    """The fused warp as first written: on TensorFlow's ImageProjectiveTransformV3 (and its
+    registered gradient), its mask broadcast over the colours."""
     size = int(images.shape[1])
     out = transforms.output_size(size)
     to_image, to_scaled, scaled = transforms.chain_maps(parameters, size)
@@ -160,7 +168,8 @@ def previous_warp(images, parameters):
 
 def test_a_render_is_the_previous_implementations_to_the_bit(model, monkeypatch):
     """The renderer's own ops were made cheaper without changing one rounding: the same render
-    with Lucid's param.image (its division by 4 after the FFT) and the warp as first written."""
+    with Lucid's param.image (its division by 4 after the FFT) and the warp as first written,
+    on TensorFlow's resampling op instead of projective_warp's kernel."""
     vectors = unit_vectors(6, [0, 2, 5])
     ours = Renderer(model, "l2", 3, SETTINGS, progress=False).render(vectors)
     monkeypatch.setattr(render_module, "rgb_image",
