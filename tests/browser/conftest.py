@@ -137,6 +137,13 @@ class PageProblems:
 
 READY = f"document.querySelectorAll('.nm-diagram[data-ready]').length === {len(PAGE_FIGURES)}"
 
+# Resolves once every sprite the page's tiles show has loaded: what a screenshot waits for, and
+# leaving the page then aborts no request. Not wait_for_load_state("networkidle"): that returns at
+# once when the page reached it before, and under load it can miss its timeout while sprites arrive.
+SETTLE = """() => Promise.all([...document.querySelectorAll('[style*="background-image"]')]
+    .map((node) => /url\\("(.*)"\\)/.exec(getComputedStyle(node).backgroundImage)).filter(Boolean)
+    .map((match) => { const image = new Image(); image.src = match[1]; return image.decode().catch(() => null); }))"""
+
 
 def _open(browser, problems, **context_options):
     context = browser.new_context(**{"viewport": {"width": 1100, "height": 900}, **context_options})

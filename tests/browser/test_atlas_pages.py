@@ -9,7 +9,7 @@ import sys
 import pytest
 from playwright.sync_api import expect
 
-from conftest import ATLAS, REPO, PageProblems, _open
+from conftest import ATLAS, REPO, SETTLE, PageProblems, _open
 from figure_fixtures import ATLAS_LAYERS, atlas_top_channels
 
 BLOCK9, BLOCK10 = "atlas/efficientnet_lite0/block9.html", "atlas/efficientnet_lite0/block10.html"
@@ -41,13 +41,6 @@ def open_page(browser, site_urls):
     for context, problems in opened_pages:
         context.close()
         problems.assert_clean()
-
-
-# Resolves once every sprite the page's tiles show has loaded; leaving the page then aborts no
-# request. (wait_for_load_state("networkidle") returns at once when the page reached it before.)
-SETTLE = """() => Promise.all([...document.querySelectorAll('[style*="background-image"]')]
-    .map((node) => /url\\("(.*)"\\)/.exec(getComputedStyle(node).backgroundImage)).filter(Boolean)
-    .map((match) => { const image = new Image(); image.src = match[1]; return image.decode().catch(() => null); }))"""
 
 
 def units(page):

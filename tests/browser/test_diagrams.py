@@ -5,6 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from conftest import SETTLE
 from figure_fixtures import PAGE_FIGURES
 
 # The first figure of each kind on the page (reversed, so an earlier one overwrites a later one).
@@ -36,7 +37,7 @@ def test_every_diagram_renders_and_is_screenshotted(page, artifacts, kind):
         && getComputedStyle(t).backgroundImage === 'none'
         && !t.classList.contains('nm-empty') && !t.hasAttribute('data-src')).length""")
     assert blank == 0
-    page.wait_for_load_state("networkidle")
+    page.evaluate(SETTLE)
     diagram.screenshot(path=str(artifacts / f"{kind}.png"), animations="disabled")
 
 
@@ -549,7 +550,7 @@ def test_every_diagram_is_interactive_from_a_host_a_base_path_and_from_disk(open
     trends.locator('.nm-trends-row[data-layer="lite0_block10"] circle[data-channel="101"]').first.hover()
     expect(trends.locator(".nm-trends-detail a")).to_have_attribute("href", re.compile(r"block10\.html#unit-101$"))
 
-    page.wait_for_load_state("networkidle")
+    page.evaluate(SETTLE)
     opened = request.node.callspec.id
     for kind in ("decomposition_grid", "gallery", "trends"):
         figure(page, kind).screenshot(path=str(artifacts / f"{kind}_{opened}.png"), animations="disabled")
